@@ -1,0 +1,281 @@
+/**
+ * The `_changes` feed as a `Stream`, in every mode CouchDB has: `normal`, `longpoll`,
+ * `continuous` (heartbeats dropped) and `eventsource` (SSE framing, heartbeat events,
+ * `Last-Event-ID`). Changes are decoded with Schema one by one as the body arrives; the
+ * stream pulls the body only as fast as it is consumed, and interrupting it aborts the
+ * HTTP request.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import type { CouchAuth } from "./CouchAuth.js"
+import type { CouchResponse, QueryValue, RequestOptions } from "./CouchClient.js"
+import type { CouchError } from "./CouchError.js"
+import * as Feed from "./internal/feed.js"
+import type { Resource } from "./Resource.js"
+
+/**
+ * An update sequence: an opaque string in CouchDB 2.x/3.x (`"12-g1AAAA…"`), an integer in
+ * CouchDB 1.x and pouchdb-server. Pass it back as `since` unchanged.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Seq: Schema.Union<[typeof Schema.String, typeof Schema.Number]> = Schema.Union(Schema.String, Schema.Number)
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Seq = typeof Seq.Type
+
+/**
+ * The feed mode.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type FeedMode = "normal" | "longpoll" | "continuous" | "eventsource"
+
+/**
+ * Parameters of `_changes`. Query parameters keep CouchDB's names.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ChangesParams {
+  readonly feed?: FeedMode | undefined
+  /** Start after this sequence; `"now"` for only future changes. */
+  readonly since?: Seq | "now" | undefined
+  readonly limit?: number | undefined
+  readonly descending?: boolean | undefined
+  readonly include_docs?: boolean | undefined
+  readonly conflicts?: boolean | undefined
+  readonly attachments?: boolean | undefined
+  readonly att_encoding_info?: boolean | undefined
+  readonly style?: "main_only" | "all_docs" | undefined
+  /** Milliseconds between heartbeats, or `true` for the server default. */
+  readonly heartbeat?: number | boolean | undefined
+  /** Milliseconds to wait for changes before the server ends the feed. */
+  readonly timeout?: number | undefined
+  readonly seq_interval?: number | undefined
+  /** A filter function `ddoc/name`, or `_view` with `view`. */
+  readonly filter?: string | undefined
+  /** A view `ddoc/name` whose map function filters the changes (sets `filter=_view`). */
+  readonly view?: string | undefined
+  /** Only these documents: sent in a POST body with `filter=_doc_ids`. */
+  readonly doc_ids?: ReadonlyArray<string> | undefined
+  /** A Mango selector: sent in a POST body with `filter=_selector`. */
+  readonly selector?: Readonly<Record<string, unknown>> | undefined
+  /** Extra query parameters for a custom filter function. */
+  readonly filterParams?: Readonly<Record<string, QueryValue>> | undefined
+  /** For `eventsource`: resume after this event id (sent as the `Last-Event-ID` header). */
+  readonly lastEventId?: string | undefined
+}
+
+/**
+ * One change, with the document when `include_docs` was set.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Change<Doc> {
+  readonly id: string
+  readonly seq: Seq
+  readonly changes: ReadonlyArray<{ readonly rev: string }>
+  readonly deleted?: boolean | undefined
+  readonly doc?: Doc | null | undefined
+}
+
+/**
+ * The Schema of a change whose document is decoded with `doc`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Change = <A, I>(doc: Schema.Schema<A, I, never>) =>
+  Schema.Struct({
+    id: Schema.String,
+    seq: Seq,
+    changes: Schema.Array(Schema.Struct({ rev: Schema.String })),
+    deleted: Schema.optional(Schema.Boolean),
+    doc: Schema.optional(Schema.NullOr(doc))
+  })
+
+/**
+ * An open changes feed: the changes, and where the feed stands.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ChangesFeed<Doc> {
+  readonly changes: Stream.Stream<Change<Doc>, CouchError>
+  /** The `seq` of the last change read, then the server's `last_seq` once it sends one. */
+  readonly lastSeq: Effect.Effect<Option.Option<Seq>>
+  /** The server's `pending` count, once it sends one (CouchDB 2.x+). */
+  readonly pending: Effect.Effect<Option.Option<number>>
+}
+
+/** @internal */
+export const toRequest = (params: ChangesParams): RequestOptions => {
+  const { doc_ids, filter, filterParams, heartbeat, lastEventId, selector, view, ...rest } = params
+  const body = doc_ids !== undefined
+    ? { doc_ids }
+    : selector !== undefined
+    ? { selector }
+    : undefined
+  const effectiveFilter = doc_ids !== undefined
+    ? "_doc_ids"
+    : selector !== undefined
+    ? "_selector"
+    : view !== undefined
+    ? "_view"
+    : filter
+  const query: Record<string, QueryValue> = { ...filterParams }
+  for (const [key, value] of Object.entries(rest)) query[key] = value
+  query.filter = effectiveFilter
+  query.view = view
+  query.heartbeat = heartbeat === true ? "true" : heartbeat === false ? undefined : heartbeat
+  const headers: Record<string, string> = {}
+  if (params.feed === "eventsource") headers.accept = "text/event-stream"
+  if (lastEventId !== undefined) headers["last-event-id"] = lastEventId
+  return { query, headers, ...(body !== undefined ? { json: body } : {}) }
+}
+
+const LastSeqLine = Schema.Struct({ last_seq: Seq, pending: Schema.optional(Schema.Number) })
+
+/**
+ * Opens a changes feed on `db` (a database resource). The request is sent, and errors
+ * statuses fail, before this succeeds; the changes are then read as `changes` is pulled.
+ * The feed is closed with the scope.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export function open(
+  db: Resource,
+  params?: ChangesParams
+): Effect.Effect<ChangesFeed<unknown>, CouchError, CouchAuth | Scope.Scope>
+export function open<A, I>(
+  db: Resource,
+  params: ChangesParams,
+  doc: Schema.Schema<A, I, never>
+): Effect.Effect<ChangesFeed<A>, CouchError, CouchAuth | Scope.Scope>
+export function open(db: Resource, params: ChangesParams = {}, doc: Schema.Schema.AnyNoContext = Schema.Unknown) {
+  return openWith(db, params, doc)
+}
+
+const openWith = <A, I>(
+  db: Resource,
+  params: ChangesParams,
+  doc: Schema.Schema<A, I, never>
+): Effect.Effect<ChangesFeed<A>, CouchError, CouchAuth | Scope.Scope> =>
+  Effect.gen(function*() {
+    const options = toRequest(params)
+    const feed = db.resource("_changes")
+    const response = yield* (options.json !== undefined ? feed.post(options) : feed.get(options))
+    const state: { lastSeq: Option.Option<Seq>; pending: Option.Option<number> } = {
+      lastSeq: Option.none(),
+      pending: Option.none()
+    }
+    const decodeChange = Feed.decoder(response, Change(doc))
+    const track = (change: Change<A>) => {
+      state.lastSeq = Option.some(change.seq)
+      return change
+    }
+    const trackEnd = (line: typeof LastSeqLine.Type) => {
+      state.lastSeq = Option.some(line.last_seq)
+      state.pending = Option.fromNullable(line.pending)
+    }
+    const mode = params.feed ?? "normal"
+    const changes = mode === "continuous"
+      ? continuous(response, decodeChange, track, trackEnd)
+      : mode === "eventsource"
+      ? eventsource(response, decodeChange, track)
+      : yield* Feed.framed(response, "results", (json) => Either.map(decodeChange(json), track), (key, value) => {
+        if (key === "last_seq" && Either.isRight(Schema.decodeUnknownEither(Seq)(value))) {
+          state.lastSeq = Option.some(Schema.decodeUnknownSync(Seq)(value))
+        }
+        if (key === "pending" && typeof value === "number") state.pending = Option.some(value)
+      })
+    return {
+      changes,
+      lastSeq: Effect.sync(() => state.lastSeq),
+      pending: Effect.sync(() => state.pending)
+    }
+  })
+
+/**
+ * The changes of `db` as a stream. For `feed=continuous` and `eventsource` it runs until
+ * the server ends it (a `timeout`, a `limit`) or the stream is interrupted.
+ *
+ * @since 0.1.0
+ * @category streams
+ * @example
+ * ```ts
+ * import { Changes, CouchClient } from "@effect-couchdb/client"
+ * import { Effect, Schema, Stream } from "effect"
+ *
+ * const Todo = Schema.Struct({ title: Schema.String })
+ *
+ * const latest = Effect.gen(function* () {
+ *   const couch = yield* CouchClient.CouchClient
+ *   return yield* Changes.stream(couch.resource("todos"), { feed: "continuous", include_docs: true, timeout: 1000 }, Todo)
+ *     .pipe(Stream.take(10), Stream.runCollect)
+ * })
+ * ```
+ */
+export function stream(db: Resource, params?: ChangesParams): Stream.Stream<Change<unknown>, CouchError, CouchAuth>
+export function stream<A, I>(
+  db: Resource,
+  params: ChangesParams,
+  doc: Schema.Schema<A, I, never>
+): Stream.Stream<Change<A>, CouchError, CouchAuth>
+export function stream(db: Resource, params: ChangesParams = {}, doc: Schema.Schema.AnyNoContext = Schema.Unknown) {
+  return Stream.unwrapScoped(Effect.map(openWith(db, params, doc), (feed) => feed.changes))
+}
+
+
+const continuous = <A>(
+  response: CouchResponse,
+  decodeChange: (value: unknown) => Either.Either<Change<A>, CouchError>,
+  track: (change: Change<A>) => Change<A>,
+  trackEnd: (line: typeof LastSeqLine.Type) => void
+): Stream.Stream<Change<A>, CouchError> => {
+  const decodeEnd = Schema.decodeUnknownOption(LastSeqLine)
+  return Feed.lines(response).pipe(
+    Stream.filter((line) => line.trim() !== ""),
+    Stream.mapEffect((line) =>
+      Either.flatMap(Feed.parseJsonText(response, line), (value): Either.Either<Option.Option<Change<A>>, CouchError> => {
+        if (isObject(value) && !("changes" in value)) {
+          const end = decodeEnd(value)
+          if (Option.isSome(end)) {
+            trackEnd(end.value)
+            return Either.right(Option.none())
+          }
+        }
+        return Either.map(decodeChange(value), (change) => Option.some(track(change)))
+      })
+    ),
+    Stream.filterMap((change) => change)
+  )
+}
+
+const eventsource = <A>(
+  response: CouchResponse,
+  decodeChange: (value: unknown) => Either.Either<Change<A>, CouchError>,
+  track: (change: Change<A>) => Change<A>
+): Stream.Stream<Change<A>, CouchError> =>
+  Feed.serverSentEvents(Feed.lines(response)).pipe(
+    Stream.filter((event) => event.event !== "heartbeat" && event.data.trim() !== ""),
+    Stream.mapEffect((event) =>
+      Either.flatMap(Feed.parseJsonText(response, event.data), decodeChange).pipe(Either.map(track))
+    )
+  )
+
+const isObject = (u: unknown): u is object => typeof u === "object" && u !== null

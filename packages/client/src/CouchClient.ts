@@ -1,0 +1,190 @@
+/**
+ * The client service: a base URL and an `HttpClient`, captured when the layer is built.
+ * Every request it sends is authorized by the `CouchAuth` found in the caller's context,
+ * mapped to a tagged error when the status is ≥ 400, and traced with OpenTelemetry's
+ * database attributes.
+ *
+ * @since 0.1.0
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpMethod from "@effect/platform/HttpMethod"
+import type * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
+import type * as Schema from "effect/Schema"
+import type * as Stream from "effect/Stream"
+import type { CouchAuth } from "./CouchAuth.js"
+import type { CouchError, InvalidRequest } from "./CouchError.js"
+import type { Credentials } from "./CouchUrl.js"
+import * as internal from "./internal/client.js"
+import type { Resource } from "./Resource.js"
+
+/**
+ * An HTTP method, plus CouchDB's `COPY`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Method = HttpMethod.HttpMethod | "COPY"
+
+/**
+ * A query parameter value. Booleans are sent as `true`/`false`; arrays repeat the
+ * parameter; `undefined` leaves it out. JSON-typed parameters (`key`, `startkey`, …) are
+ * encoded by the modules that know them, e.g. `View`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type QueryValue = string | number | boolean | ReadonlyArray<string | number | boolean> | undefined
+
+/**
+ * A raw request body: bytes, text, or a stream sent chunked.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RequestBody = Uint8Array | string | Stream.Stream<Uint8Array, CouchError>
+
+/**
+ * What a single request may carry besides its method and path.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RequestOptions {
+  /** Query parameters. */
+  readonly query?: Readonly<Record<string, QueryValue>> | undefined
+  /** Extra headers; `Accept: application/json` is the default. */
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  /** A JSON body (any value but `undefined`), sent as `application/json`. */
+  readonly json?: unknown
+  /** A raw body; see `contentType`. Ignored when `json` is given. */
+  readonly body?: RequestBody | undefined
+  /** The raw body's content type (default `application/octet-stream`). */
+  readonly contentType?: string | undefined
+  /** The length of a streamed body, when known (otherwise it is sent chunked). */
+  readonly contentLength?: number | undefined
+  /** The span's operation name, e.g. `"GET /{db}/{docid}"`; derived from the path by default. */
+  readonly operation?: string | undefined
+}
+
+/**
+ * A request relative to the client's base URL. Path segments are raw (unescaped): the
+ * client escapes each one.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CouchRequest extends RequestOptions {
+  readonly method: Method
+  readonly segments: ReadonlyArray<string>
+}
+
+/**
+ * A response with a status below 400. Its body can be read once, in one of the forms
+ * below; errors while reading it are `CouchError`s too.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CouchResponse {
+  readonly status: number
+  /** Response headers, names in lower case. */
+  readonly headers: Readonly<Record<string, string>>
+  readonly method: Method
+  /** The request URL, without credentials. */
+  readonly url: string
+  readonly text: Effect.Effect<string, CouchError>
+  readonly bytes: Effect.Effect<Uint8Array, CouchError>
+  /** The body as it arrives; interrupting the stream aborts the request. */
+  readonly stream: Stream.Stream<Uint8Array, CouchError>
+  /** The body parsed as JSON; an empty or invalid body is a `DecodeError`. */
+  readonly json: Effect.Effect<unknown, CouchError>
+  /** The body parsed as JSON and decoded with `schema`. */
+  readonly decode: <A, I>(schema: Schema.Schema<A, I, never>) => Effect.Effect<A, CouchError>
+}
+
+/**
+ * The client service.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** The base URL, without credentials. */
+  readonly url: string
+  /** Credentials that were in the configured URL (taken out of it), if any. */
+  readonly credentials: Credentials | undefined
+  /** Sends one request. */
+  readonly execute: (request: CouchRequest) => Effect.Effect<CouchResponse, CouchError, CouchAuth>
+  /** The server root, `/`. */
+  readonly root: Resource
+  /** A resource below the root, e.g. `resource("mydb", "_all_docs")`. */
+  readonly resource: (...segments: ReadonlyArray<string>) => Resource
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class CouchClient extends Context.Tag("@effect-couchdb/client/CouchClient")<CouchClient, Service>() {}
+
+/**
+ * Options of the client.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /**
+   * The server URL, e.g. `http://localhost:5984`, or with a path prefix when CouchDB sits
+   * behind a proxy. Credentials in it are taken out and exposed as `credentials`; they are
+   * never sent by themselves — pick a `CouchAuth` provider.
+   */
+  readonly url: string | Redacted.Redacted<string>
+  /** Adds retries, timeouts or logging to the underlying `HttpClient`. */
+  readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
+  /** Extra attributes on every span. */
+  readonly spanAttributes?: Readonly<Record<string, unknown>> | undefined
+}
+
+/**
+ * Builds the client over the `HttpClient` in context. Fails with `InvalidRequest` when the
+ * URL is not a valid http(s) URL.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: (options: Options) => Effect.Effect<Service, InvalidRequest, HttpClient.HttpClient> = internal.make
+
+/**
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { CouchAuth, CouchClient } from "@effect-couchdb/client"
+ * import { NodeHttpClient } from "@effect/platform-node"
+ * import { Layer, Redacted } from "effect"
+ *
+ * const CouchLive = Layer.mergeAll(
+ *   CouchClient.layer({ url: "http://localhost:5984" }),
+ *   CouchAuth.layerBasic({ username: "admin", password: Redacted.make("secret") })
+ * ).pipe(Layer.provide(NodeHttpClient.layerUndici))
+ * ```
+ */
+export const layer = (options: Options): Layer.Layer<CouchClient, InvalidRequest, HttpClient.HttpClient> =>
+  Layer.effect(CouchClient, make(options))
+
+/**
+ * Reads the options from `Config`, e.g. `layerConfig({ url: Config.redacted("COUCHDB_URL") })`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  config: Config.Config.Wrap<Options>
+): Layer.Layer<CouchClient, InvalidRequest | ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.effect(CouchClient, internal.fromConfig(config))

@@ -1,0 +1,285 @@
+/**
+ * Views and `_all_docs`, streamed row by row and decoded with Schema. Works with CouchDB's
+ * row-per-line bodies and with single-line bodies (pouchdb-server) alike, without holding
+ * the body in memory; `total_rows`, `offset` and `update_seq` are available from `open`.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as Changes from "./Changes.js"
+import type { CouchAuth } from "./CouchAuth.js"
+import type { QueryValue, RequestOptions } from "./CouchClient.js"
+import type { CouchError } from "./CouchError.js"
+import * as Feed from "./internal/feed.js"
+import type { Resource } from "./Resource.js"
+
+/**
+ * Every view query parameter CouchDB 3.x knows, with CouchDB's names. `key`, `keys`,
+ * `startkey`/`start_key` and `endkey`/`end_key` are JSON values (`null` is sent as `null`,
+ * `undefined` leaves the parameter out); `keys` goes in a POST body.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ViewParams {
+  readonly conflicts?: boolean | undefined
+  readonly descending?: boolean | undefined
+  readonly endkey?: unknown
+  readonly end_key?: unknown
+  readonly endkey_docid?: string | undefined
+  readonly end_key_doc_id?: string | undefined
+  readonly group?: boolean | undefined
+  readonly group_level?: number | undefined
+  readonly include_docs?: boolean | undefined
+  readonly attachments?: boolean | undefined
+  readonly att_encoding_info?: boolean | undefined
+  readonly inclusive_end?: boolean | undefined
+  readonly key?: unknown
+  readonly keys?: ReadonlyArray<unknown> | undefined
+  readonly limit?: number | undefined
+  readonly reduce?: boolean | undefined
+  readonly skip?: number | undefined
+  readonly sorted?: boolean | undefined
+  readonly stable?: boolean | undefined
+  readonly stale?: "ok" | "update_after" | undefined
+  readonly startkey?: unknown
+  readonly start_key?: unknown
+  readonly startkey_docid?: string | undefined
+  readonly start_key_doc_id?: string | undefined
+  readonly update?: boolean | "lazy" | undefined
+  readonly update_seq?: boolean | undefined
+}
+
+const jsonParams = new Set(["key", "startkey", "start_key", "endkey", "end_key"])
+
+/**
+ * The query string and body of a view request.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const toRequest = (params: ViewParams): RequestOptions => {
+  const query: Record<string, QueryValue> = {}
+  for (const [name, value] of Object.entries(params)) {
+    if (value === undefined || name === "keys") continue
+    query[name] = jsonParams.has(name) ? JSON.stringify(value) : encodeScalar(value)
+  }
+  return params.keys !== undefined ? { query, json: { keys: params.keys } } : { query }
+}
+
+const encodeScalar = (value: unknown): QueryValue =>
+  typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+    ? value
+    : JSON.stringify(value)
+
+/**
+ * Schemas for the parts of a row; each defaults to `Schema.Unknown`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RowSchemas<
+  K extends Schema.Schema.AnyNoContext,
+  V extends Schema.Schema.AnyNoContext,
+  D extends Schema.Schema.AnyNoContext
+> {
+  readonly key?: K | undefined
+  readonly value?: V | undefined
+  readonly doc?: D | undefined
+}
+
+/**
+ * A row. `id` is absent in reduced rows; `doc` is present with `include_docs` (`null` for
+ * a deleted or missing document).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Row<K, V, D> {
+  readonly id?: string | undefined
+  readonly key: K
+  readonly value: V
+  readonly doc?: D | null | undefined
+}
+
+/**
+ * The row `_all_docs` returns for a requested key that does not exist.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ErrorRow<K> {
+  readonly key: K
+  readonly error: string
+  readonly reason?: string | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isErrorRow = <K, V, D>(row: Row<K, V, D> | ErrorRow<K>): row is ErrorRow<K> => "error" in row
+
+/**
+ * What the server said about the whole result, besides the rows.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Meta {
+  readonly totalRows: Option.Option<number>
+  readonly offset: Option.Option<number>
+  readonly updateSeq: Option.Option<Changes.Seq>
+}
+
+/**
+ * An open view result.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ViewFeed<R> {
+  readonly rows: Stream.Stream<R, CouchError>
+  /**
+   * The metadata read so far: everything the server sent before the rows once `open`
+   * succeeds, plus anything sent after them once the rows are drained.
+   */
+  readonly meta: Effect.Effect<Meta>
+}
+
+type WithKeys = ViewParams & { readonly keys: ReadonlyArray<unknown> }
+type WithoutKeys = ViewParams & { readonly keys?: undefined }
+type RowOf<K extends Schema.Schema.AnyNoContext, V extends Schema.Schema.AnyNoContext, D extends Schema.Schema.AnyNoContext> =
+  Row<Schema.Schema.Type<K>, Schema.Schema.Type<V>, Schema.Schema.Type<D>>
+
+const rowSchema = (schemas: RowSchemas<Schema.Schema.AnyNoContext, Schema.Schema.AnyNoContext, Schema.Schema.AnyNoContext>) =>
+  Schema.Struct({
+    id: Schema.optional(Schema.String),
+    key: schemas.key ?? Schema.Unknown,
+    value: schemas.value ?? Schema.Unknown,
+    doc: Schema.optional(Schema.NullOr(schemas.doc ?? Schema.Unknown))
+  })
+
+const errorRowSchema = (key: Schema.Schema.AnyNoContext) =>
+  Schema.Struct({ key, error: Schema.String, reason: Schema.optional(Schema.String) })
+
+/**
+ * Queries a view or `_all_docs` (`target` is that resource, e.g. `allDocs(db)` or
+ * `view(db, "app", "by_type")`). The request is sent, and an error status fails, before
+ * this succeeds; rows are read as `rows` is pulled. Closed with the scope.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export function open<
+  K extends Schema.Schema.AnyNoContext = typeof Schema.Unknown,
+  V extends Schema.Schema.AnyNoContext = typeof Schema.Unknown,
+  D extends Schema.Schema.AnyNoContext = typeof Schema.Unknown
+>(
+  target: Resource,
+  params: WithKeys,
+  schemas?: RowSchemas<K, V, D>
+): Effect.Effect<ViewFeed<RowOf<K, V, D> | ErrorRow<Schema.Schema.Type<K>>>, CouchError, CouchAuth | Scope.Scope>
+export function open<
+  K extends Schema.Schema.AnyNoContext = typeof Schema.Unknown,
+  V extends Schema.Schema.AnyNoContext = typeof Schema.Unknown,
+  D extends Schema.Schema.AnyNoContext = typeof Schema.Unknown
+>(
+  target: Resource,
+  params?: WithoutKeys,
+  schemas?: RowSchemas<K, V, D>
+): Effect.Effect<ViewFeed<RowOf<K, V, D>>, CouchError, CouchAuth | Scope.Scope>
+export function open(
+  target: Resource,
+  params: ViewParams = {},
+  schemas: RowSchemas<Schema.Schema.AnyNoContext, Schema.Schema.AnyNoContext, Schema.Schema.AnyNoContext> = {}
+) {
+  return Effect.gen(function*() {
+    const options = toRequest(params)
+    const response = yield* (options.json !== undefined ? target.post(options) : target.get(options))
+    const row = rowSchema(schemas)
+    const decode = params.keys !== undefined
+      ? Feed.decoder(response, Schema.Union(row, errorRowSchema(schemas.key ?? Schema.Unknown)))
+      : Feed.decoder(response, row)
+    const meta: { -readonly [K in keyof Meta]: Meta[K] } = {
+      totalRows: Option.none(),
+      offset: Option.none(),
+      updateSeq: Option.none()
+    }
+    const decodeSeq = Schema.decodeUnknownOption(Changes.Seq)
+    const rows = yield* Feed.framed(response, "rows", decode, (key, value) => {
+      if (key === "total_rows" && typeof value === "number") meta.totalRows = Option.some(value)
+      else if (key === "offset" && typeof value === "number") meta.offset = Option.some(value)
+      else if (key === "update_seq") meta.updateSeq = decodeSeq(value)
+    })
+    return { rows, meta: Effect.sync(() => ({ ...meta })) }
+  })
+}
+
+/**
+ * The rows of a view or `_all_docs`, as a stream.
+ *
+ * @since 0.1.0
+ * @category streams
+ * @example
+ * ```ts
+ * import { CouchClient, View } from "@effect-couchdb/client"
+ * import { Effect, Schema, Stream } from "effect"
+ *
+ * const program = Effect.gen(function* () {
+ *   const db = (yield* CouchClient.CouchClient).resource("shop")
+ *   yield* View.stream(View.view(db, "orders", "by_customer"), { startkey: ["c1"], endkey: ["c1", {}] }, {
+ *     key: Schema.Tuple(Schema.String, Schema.Number),
+ *     value: Schema.Number
+ *   }).pipe(Stream.runForEach((row) => Effect.log(row.key, row.value)))
+ * })
+ * ```
+ */
+export function stream<
+  K extends Schema.Schema.AnyNoContext = typeof Schema.Unknown,
+  V extends Schema.Schema.AnyNoContext = typeof Schema.Unknown,
+  D extends Schema.Schema.AnyNoContext = typeof Schema.Unknown
+>(
+  target: Resource,
+  params: WithKeys,
+  schemas?: RowSchemas<K, V, D>
+): Stream.Stream<RowOf<K, V, D> | ErrorRow<Schema.Schema.Type<K>>, CouchError, CouchAuth>
+export function stream<
+  K extends Schema.Schema.AnyNoContext = typeof Schema.Unknown,
+  V extends Schema.Schema.AnyNoContext = typeof Schema.Unknown,
+  D extends Schema.Schema.AnyNoContext = typeof Schema.Unknown
+>(
+  target: Resource,
+  params?: WithoutKeys,
+  schemas?: RowSchemas<K, V, D>
+): Stream.Stream<RowOf<K, V, D>, CouchError, CouchAuth>
+export function stream(
+  target: Resource,
+  params: ViewParams = {},
+  schemas: RowSchemas<Schema.Schema.AnyNoContext, Schema.Schema.AnyNoContext, Schema.Schema.AnyNoContext> = {}
+) {
+  // The overloads above only narrow `params`; `open`'s implementation accepts both shapes.
+  const opened = open(target, params as WithoutKeys, schemas)
+  return Stream.unwrapScoped(Effect.map(opened, (feed) => feed.rows))
+}
+
+/**
+ * The `_all_docs` resource of a database.
+ *
+ * @since 0.1.0
+ * @category resources
+ */
+export const allDocs = (db: Resource): Resource => db.resource("_all_docs")
+
+/**
+ * The resource of view `name` in design document `ddoc` (with or without `_design/`).
+ *
+ * @since 0.1.0
+ * @category resources
+ */
+export const view = (db: Resource, ddoc: string, name: string): Resource =>
+  db.resource("_design", ddoc.replace(/^_design\//, ""), "_view", name)

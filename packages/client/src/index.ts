@@ -1,0 +1,34 @@
+/**
+ * @since 0.1.0
+ */
+export * as Changes from "./Changes.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as CouchAuth from "./CouchAuth.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as CouchClient from "./CouchClient.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as CouchError from "./CouchError.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as CouchUrl from "./CouchUrl.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Resource from "./Resource.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as View from "./View.js"

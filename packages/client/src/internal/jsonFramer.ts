@@ -1,0 +1,204 @@
+/**
+ * Splits a JSON object body such as `{"total_rows":3,"offset":0,"rows":[…]}` into the
+ * elements of one array member (`rows`, `results`) and the other top-level members,
+ * without ever holding more than one element in memory.
+ *
+ * It works on bytes, so a chunk boundary inside a UTF-8 character or inside a row is
+ * harmless: each element's bytes are decoded and parsed once they are complete. It does
+ * not care about line breaks, so CouchDB's row-per-line layout (`,\r\n` separators) and
+ * pouchdb-server's single-line bodies take the same path. Only structure is tracked
+ * (strings, nesting, separators); `JSON.parse` validates each element.
+ *
+ * @internal
+ */
+export interface JsonFramer {
+  /** Feeds the next chunk; calls `onElement`/`onMember` for everything completed. */
+  readonly push: (chunk: Uint8Array) => void
+  /** Call at the end of the body; returns an error message when the body was incomplete. */
+  readonly end: () => string | undefined
+  /** True once the array member has started (everything before it has been reported). */
+  readonly arrayStarted: () => boolean
+  /** The structural error found so far, if any. */
+  readonly failure: () => string | undefined
+}
+
+/** @internal */
+export interface FramerHandlers {
+  /** One complete element of the array member, as JSON text. */
+  readonly onElement: (json: string) => void
+  /** Any other top-level member, with its value as JSON text. */
+  readonly onMember: (key: string, json: string) => void
+}
+
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const COMMA = 0x2c
+const COLON = 0x3a
+const OPEN_BRACE = 0x7b
+const CLOSE_BRACE = 0x7d
+const OPEN_BRACKET = 0x5b
+const CLOSE_BRACKET = 0x5d
+
+const isWhitespace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
+
+/** @internal */
+export const make = (arrayKey: string, handlers: FramerHandlers): JsonFramer => {
+  const decoder = new TextDecoder("utf-8", { fatal: false })
+  let depth = 0
+  let inString = false
+  let escaped = false
+  let started = false
+  let finished = false
+  let inArray = false
+  let arrayDone = false
+  let error: string | undefined
+  // The text being captured: a key, a member value, or an array element.
+  let parts: Array<Uint8Array> = []
+  let captureStart = -1
+  let key: string | undefined
+
+  const take = (chunk: Uint8Array, end: number): string => {
+    const tail = chunk.subarray(captureStart, end)
+    let bytes = tail
+    if (parts.length > 0) {
+      let length = tail.length
+      for (const part of parts) length += part.length
+      bytes = new Uint8Array(length)
+      let offset = 0
+      for (const part of parts) {
+        bytes.set(part, offset)
+        offset += part.length
+      }
+      bytes.set(tail, offset)
+      parts = []
+    }
+    return decoder.decode(bytes)
+  }
+
+  const isBlank = (text: string) => text.trim() === ""
+
+  const push = (chunk: Uint8Array): void => {
+    if (error !== undefined) return
+    const n = chunk.length
+    let i = 0
+    if (captureStart !== -1 || parts.length > 0) captureStart = 0
+    while (i < n) {
+      if (inString) {
+        // Tight loop through string contents: only `"` and `\` matter.
+        if (escaped) {
+          escaped = false
+          i++
+          continue
+        }
+        while (i < n) {
+          const c = chunk[i]!
+          if (c === BACKSLASH) {
+            if (i + 1 < n) {
+              i += 2
+              continue
+            }
+            escaped = true
+            i++
+            break
+          }
+          if (c === QUOTE) {
+            inString = false
+            i++
+            break
+          }
+          i++
+        }
+        continue
+      }
+      const c = chunk[i]!
+      if (!started) {
+        if (c === OPEN_BRACE) {
+          started = true
+          depth = 1
+          captureStart = i + 1
+        } else if (!isWhitespace(c)) {
+          error = "the response body is not a JSON object"
+          return
+        }
+        i++
+        continue
+      }
+      if (finished) {
+        if (!isWhitespace(c)) {
+          error = "unexpected data after the JSON body"
+          return
+        }
+        i++
+        continue
+      }
+      switch (c) {
+        case QUOTE:
+          inString = true
+          break
+        case OPEN_BRACE:
+          depth++
+          break
+        case OPEN_BRACKET:
+          if (depth === 1 && key === arrayKey && !arrayDone) {
+            inArray = true
+            captureStart = i + 1
+          }
+          depth++
+          break
+        case CLOSE_BRACKET:
+          depth--
+          if (inArray && depth === 1) {
+            const text = take(chunk, i)
+            if (!isBlank(text)) handlers.onElement(text)
+            inArray = false
+            arrayDone = true
+            captureStart = i + 1
+          }
+          break
+        case CLOSE_BRACE:
+          depth--
+          if (depth === 0) {
+            const text = take(chunk, i)
+            if (key !== undefined && !(key === arrayKey && arrayDone)) handlers.onMember(key, text)
+            key = undefined
+            finished = true
+            captureStart = -1
+          }
+          break
+        case COMMA:
+          if (inArray && depth === 2) {
+            handlers.onElement(take(chunk, i))
+            captureStart = i + 1
+          } else if (depth === 1) {
+            const text = take(chunk, i)
+            if (key !== undefined && !(key === arrayKey && arrayDone)) handlers.onMember(key, text)
+            key = undefined
+            captureStart = i + 1
+          }
+          break
+        case COLON:
+          if (depth === 1 && key === undefined) {
+            try {
+              const parsed: unknown = JSON.parse(take(chunk, i))
+              key = typeof parsed === "string" ? parsed : ""
+            } catch {
+              error = "the response body has an invalid member name"
+              return
+            }
+            captureStart = i + 1
+          }
+          break
+      }
+      i++
+    }
+    if (captureStart !== -1 && captureStart < n) parts.push(chunk.slice(captureStart))
+    if (captureStart !== -1) captureStart = n
+  }
+
+  return {
+    push,
+    end: () => error ?? (finished ? undefined : "the response body ended before the JSON was complete"),
+    arrayStarted: () => inArray || arrayDone || finished,
+    failure: () => error
+  }
+}
