@@ -203,7 +203,8 @@ export function open(
     const response = yield* (options.json !== undefined ? target.post(options) : target.get(options))
     const row = rowSchema(schemas)
     const decode = params.keys !== undefined
-      ? Feed.decoder(response, Schema.Union(row, errorRowSchema(schemas.key ?? Schema.Unknown)))
+      // The error row first: a normal row never has `error`, while `value: Unknown` would accept an error row.
+      ? Feed.decoder(response, Schema.Union(errorRowSchema(schemas.key ?? Schema.Unknown), row))
       : Feed.decoder(response, row)
     const meta: { -readonly [K in keyof Meta]: Meta[K] } = {
       totalRows: Option.none(),

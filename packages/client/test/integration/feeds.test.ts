@@ -1,0 +1,134 @@
+import { Changes, View } from "@effect-couchdb/client"
+import { describe, expect, it } from "@effect/vitest"
+import { Chunk, Effect, Fiber, Option, Schema, Stream } from "effect"
+import { AdminLive, withDatabase } from "./utils.js"
+
+const Item = Schema.Struct({ _id: Schema.String, type: Schema.String, n: Schema.Number })
+
+const seed = (count: number) =>
+  Effect.gen(function*() {
+    const db = yield* withDatabase("feeds")
+    const docs = Array.from({ length: count }, (_, i) => ({
+      _id: `item-${String(i).padStart(3, "0")}`,
+      type: i % 2 === 0 ? "even" : "odd",
+      n: i
+    }))
+    yield* db.resource("_bulk_docs").post({ json: { docs } })
+    yield* db.document("_design/app").put({
+      json: {
+        views: {
+          by_type: { map: "function (doc) { if (doc.type) emit([doc.type, doc.n], doc.n) }" },
+          count: { map: "function (doc) { if (doc.type) emit(doc.type, 1) }", reduce: "_count" }
+        }
+      }
+    })
+    return db
+  })
+
+describe("views and _all_docs streamed from a real server", () => {
+  it.scoped("streams _all_docs with include_docs, decoding each document", () =>
+    Effect.gen(function*() {
+      const db = yield* seed(50)
+      const feed = yield* View.open(View.allDocs(db), { include_docs: true, startkey: "item", endkey: "item\ufff0" }, {
+        value: Schema.Struct({ rev: Schema.String }),
+        doc: Item
+      })
+      expect(Option.getOrThrow((yield* feed.meta).totalRows)).toBe(51)
+      const rows = Chunk.toReadonlyArray(yield* Stream.runCollect(feed.rows))
+      expect(rows).toHaveLength(50)
+      expect(rows[7]?.doc?.n).toBe(7)
+      expect(rows[7]?.id).toBe("item-007")
+    }).pipe(Effect.provide(AdminLive)))
+
+  it.scoped("queries a view with JSON keys, limits and update_seq", () =>
+    Effect.gen(function*() {
+      const db = yield* seed(20)
+      const feed = yield* View.open(
+        View.view(db, "app", "by_type"),
+        { startkey: ["odd", 5], endkey: ["odd", {}], limit: 3, update_seq: true, reduce: false },
+        { key: Schema.Tuple(Schema.String, Schema.Number), value: Schema.Number }
+      )
+      const rows = Chunk.toReadonlyArray(yield* Stream.runCollect(feed.rows))
+      expect(rows.map((r) => r.key)).toEqual([["odd", 5], ["odd", 7], ["odd", 9]])
+      expect(Option.isSome((yield* feed.meta).updateSeq)).toBe(true)
+    }).pipe(Effect.provide(AdminLive)))
+
+  it.scoped("sends many keys in a POST body and keeps the rows of missing keys", () =>
+    Effect.gen(function*() {
+      const db = yield* seed(5)
+      const rows = yield* View.stream(View.allDocs(db), { keys: ["item-001", "nope", "item-003"] }).pipe(
+        Stream.runCollect
+      )
+      const [first, missing, third] = Chunk.toReadonlyArray(rows)
+      expect(first && !View.isErrorRow(first) ? first.id : undefined).toBe("item-001")
+      expect(missing && View.isErrorRow(missing) ? missing.error : undefined).toBe("not_found")
+      expect(third?.key).toBe("item-003")
+    }).pipe(Effect.provide(AdminLive)))
+
+  it.scoped("reduces with group=true", () =>
+    Effect.gen(function*() {
+      const db = yield* seed(9)
+      const rows = yield* View.stream(View.view(db, "_design/app", "count"), { group: true }, {
+        key: Schema.String,
+        value: Schema.Number
+      }).pipe(Stream.runCollect)
+      expect(Chunk.toReadonlyArray(rows).map((r) => [r.key, r.value])).toEqual([["even", 5], ["odd", 4]])
+    }).pipe(Effect.provide(AdminLive)))
+
+  it.scoped("fails a query on a missing view with NotFound", () =>
+    Effect.gen(function*() {
+      const db = yield* seed(1)
+      const error = yield* Effect.flip(Stream.runDrain(View.stream(View.view(db, "app", "nope"))))
+      expect(error._tag).toBe("NotFound")
+    }).pipe(Effect.provide(AdminLive)))
+})
+
+describe("_changes from a real server", () => {
+  it.scoped("reads the normal feed with last_seq", () =>
+    Effect.gen(function*() {
+      const db = yield* seed(6)
+      const feed = yield* Changes.open(db, { include_docs: true }, Schema.Unknown)
+      const changes = Chunk.toReadonlyArray(yield* Stream.runCollect(feed.changes))
+      expect(changes.map((c) => c.id).sort()).toContain("item-005")
+      expect(changes).toHaveLength(7)
+      expect(Option.isSome(yield* feed.lastSeq)).toBe(true)
+    }).pipe(Effect.provide(AdminLive)))
+
+  it.scoped("filters by doc_ids (POST body) and by view", () =>
+    Effect.gen(function*() {
+      const db = yield* seed(6)
+      const byIds = yield* Stream.runCollect(Changes.stream(db, { doc_ids: ["item-002", "item-004"] }))
+      expect(Chunk.toReadonlyArray(byIds).map((c) => c.id).sort()).toEqual(["item-002", "item-004"])
+      const byView = yield* Stream.runCollect(Changes.stream(db, { view: "app/by_type" }))
+      expect(Chunk.size(byView)).toBe(6)
+    }).pipe(Effect.provide(AdminLive)))
+
+  it.scopedLive("long-polls until a change arrives", () =>
+    Effect.gen(function*() {
+      const db = yield* seed(2)
+      const all = yield* Stream.runCollect(Changes.stream(db))
+      const last = Chunk.toReadonlyArray(all).at(-1)!.seq
+      const waiting = yield* Effect.fork(Stream.runCollect(Changes.stream(db, { feed: "longpoll", since: last })))
+      yield* Effect.sleep("100 millis")
+      yield* db.document("late").put({ json: { type: "late", n: 99 } })
+      const changes = yield* Fiber.join(waiting)
+      expect(Chunk.toReadonlyArray(changes).map((c) => c.id)).toEqual(["late"])
+    }).pipe(Effect.provide(AdminLive)))
+
+  it.scopedLive("follows the continuous feed while documents are written", () =>
+    Effect.gen(function*() {
+      const db = yield* seed(3)
+      const follower = yield* Effect.fork(
+        Changes.stream(db, { feed: "continuous", since: "now", heartbeat: 200 }).pipe(
+          Stream.take(3),
+          Stream.runCollect
+        )
+      )
+      yield* Effect.sleep("100 millis")
+      for (const id of ["c1", "c2", "c3"]) {
+        yield* db.document(id).put({ json: { type: "live", n: 0 } })
+      }
+      const changes = yield* Fiber.join(follower)
+      expect(Chunk.toReadonlyArray(changes).map((c) => c.id)).toEqual(["c1", "c2", "c3"])
+    }).pipe(Effect.provide(AdminLive)))
+})

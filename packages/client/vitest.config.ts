@@ -1,0 +1,10 @@
+import { defineProject } from "vitest/config"
+
+export default defineProject({
+  test: {
+    name: "client",
+    include: ["test/**/*.test.ts"],
+    globalSetup: ["@effect-couchdb/testing/globalSetup"],
+    testTimeout: 20_000
+  }
+})
