@@ -68,7 +68,10 @@ const describeStatus = (self: {
  * @since 0.1.0
  * @category utils
  */
-export const parseRetryAfter = (value: string | undefined, now: number = Date.now()): Option.Option<Duration.Duration> => {
+export const parseRetryAfter = (
+  value: string | undefined,
+  now: number = Date.now()
+): Option.Option<Duration.Duration> => {
   if (value === undefined) return Option.none()
   const trimmed = value.trim()
   if (/^\d+$/.test(trimmed)) return Option.some(Duration.seconds(Number(trimmed)))
@@ -312,17 +315,19 @@ export class UnexpectedStatus extends statusError("UnexpectedStatus") {
  * @since 0.1.0
  * @category errors
  */
-export class TransportError extends Schema.TaggedError<TransportError>("@effect-couchdb/client/CouchError/TransportError")(
-  "TransportError",
-  {
-    /** What went wrong, as far as it can be told from the platform error. */
-    kind: Schema.Literal("Connect", "Reset", "Timeout", "Aborted", "Other"),
-    method: Schema.String,
-    url: Schema.String,
-    description: Schema.String,
-    cause: Schema.optional(Schema.Defect)
-  }
-) {
+export class TransportError
+  extends Schema.TaggedError<TransportError>("@effect-couchdb/client/CouchError/TransportError")(
+    "TransportError",
+    {
+      /** What went wrong, as far as it can be told from the platform error. */
+      kind: Schema.Literal("Connect", "Reset", "Timeout", "Aborted", "Other"),
+      method: Schema.String,
+      url: Schema.String,
+      description: Schema.String,
+      cause: Schema.optional(Schema.Defect)
+    }
+  )
+{
   readonly [TypeId]: TypeId = TypeId
   override get message() {
     return `TransportError (${this.kind}) on ${this.method} ${this.url}: ${this.description}`
@@ -357,12 +362,14 @@ export class DecodeError extends Schema.TaggedError<DecodeError>("@effect-couchd
  * @since 0.1.0
  * @category errors
  */
-export class InvalidRequest extends Schema.TaggedError<InvalidRequest>("@effect-couchdb/client/CouchError/InvalidRequest")(
-  "InvalidRequest",
-  {
-    description: Schema.String
-  }
-) {
+export class InvalidRequest
+  extends Schema.TaggedError<InvalidRequest>("@effect-couchdb/client/CouchError/InvalidRequest")(
+    "InvalidRequest",
+    {
+      description: Schema.String
+    }
+  )
+{
   readonly [TypeId]: TypeId = TypeId
   override get message() {
     return `InvalidRequest: ${this.description}`

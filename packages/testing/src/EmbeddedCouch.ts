@@ -10,13 +10,13 @@
  *
  * @since 0.1.0
  */
-import { type ChildProcess, fork } from "node:child_process"
-import { fileURLToPath } from "node:url"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import { type ChildProcess, fork } from "node:child_process"
+import { fileURLToPath } from "node:url"
 
 /**
  * A running server.

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import * as HttpBody from "@effect/platform/HttpBody"
+import type * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -312,8 +312,10 @@ export const make = (routes: ReadonlyArray<Route>): Effect.Effect<{
  */
 export const layer = (routes: ReadonlyArray<Route>): Layer.Layer<HttpClient.HttpClient | MockCouch> =>
   Layer.effectContext(
-    Effect.map(make(routes), ({ client, service }) =>
-      Context.make(HttpClient.HttpClient, client).pipe(Context.add(MockCouch, service)))
+    Effect.map(
+      make(routes),
+      ({ client, service }) => Context.make(HttpClient.HttpClient, client).pipe(Context.add(MockCouch, service))
+    )
   )
 
 /**

@@ -7,8 +7,7 @@
 export const operationName = (method: string, segments: ReadonlyArray<string>): string => {
   const template: Array<string> = []
   let previous: string | undefined
-  for (let i = 0; i < segments.length; i++) {
-    const segment = segments[i]!
+  for (const [i, segment] of segments.entries()) {
     template.push(placeholder(i, segment, previous, template))
     previous = segment
   }

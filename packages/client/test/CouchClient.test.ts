@@ -1,0 +1,170 @@
+import { CouchAuth, CouchClient } from "@effect-couchdb/client"
+import { MockCouch } from "@effect-couchdb/testing"
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { Config, ConfigProvider, Effect, Exit, Layer, Schema, Stream } from "effect"
+import { recordingSpans } from "./tracing.js"
+
+const ok = MockCouch.json(200, { ok: true })
+const everything = [MockCouch.route("*", /.*/, ok)]
+
+const clientWith = (routes: ReadonlyArray<MockCouch.Route>, options: Partial<CouchClient.Options> = {}) =>
+  Layer.mergeAll(CouchClient.layer({ url: "http://couch.test:5984/prefix/", ...options }), CouchAuth.layerNone).pipe(
+    Layer.provideMerge(MockCouch.layer(routes))
+  )
+
+const lastRequest = Effect.map(MockCouch.requests, (requests) => {
+  const last = requests.at(-1)
+  if (last === undefined) throw new Error("no request was sent")
+  return last
+})
+
+describe("CouchClient requests", () => {
+  it.effect("escapes segments below the base path and asks for JSON", () =>
+    Effect.gen(function*() {
+      const couch = yield* CouchClient.CouchClient
+      const doc = couch.resource("my/db").resource("a b+c?d#e")
+      expect(doc.url).toBe("http://couch.test:5984/prefix/my%2Fdb/a%20b%2Bc%3Fd%23e")
+      yield* doc.get()
+      const sent = yield* lastRequest
+      expect(sent.method).toBe("GET")
+      expect(sent.url.href).toBe("http://couch.test:5984/prefix/my%2Fdb/a%20b%2Bc%3Fd%23e")
+      expect(sent.headers.accept).toBe("application/json")
+      expect(sent.body).toBeUndefined()
+    }).pipe(Effect.provide(clientWith(everything))))
+
+  it.effect("encodes query values: booleans as true/false, arrays repeated, undefined left out", () =>
+    Effect.gen(function*() {
+      const couch = yield* CouchClient.CouchClient
+      yield* couch.resource("db", "_all_docs").get({
+        query: { include_docs: true, descending: false, limit: 10, skip: undefined, key: "\"a&b=c\"", att: ["x", "y z"] }
+      })
+      const sent = yield* lastRequest
+      expect(sent.url.search).toBe("?include_docs=true&descending=false&limit=10&key=%22a%26b%3Dc%22&att=x&att=y%20z")
+      expect(sent.query.get("key")).toBe("\"a&b=c\"")
+    }).pipe(Effect.provide(clientWith(everything))))
+
+  it.effect("rejects a query number that is not finite, before sending", () =>
+    Effect.gen(function*() {
+      const couch = yield* CouchClient.CouchClient
+      const error = yield* Effect.flip(couch.resource("db").get({ query: { limit: Number.NaN } }))
+      expect(error._tag).toBe("InvalidRequest")
+      expect(yield* MockCouch.requests).toHaveLength(0)
+    }).pipe(Effect.provide(clientWith(everything))))
+
+  it.effect("sends JSON bodies as application/json", () =>
+    Effect.gen(function*() {
+      const couch = yield* CouchClient.CouchClient
+      yield* couch.resource("db", "doc").put({ json: { foo: "bar", n: [1, null] } })
+      const sent = yield* lastRequest
+      expect(sent.headers["content-type"]).toBe("application/json")
+      expect(sent.body).toBe("{\"foo\":\"bar\",\"n\":[1,null]}")
+    }).pipe(Effect.provide(clientWith(everything))))
+
+  it.effect("streams a body given as a Stream", () =>
+    Effect.gen(function*() {
+      const couch = yield* CouchClient.CouchClient
+      const body = Stream.make("hello ", "streamed ", "world").pipe(Stream.encodeText)
+      yield* couch.resource("db", "doc", "file.txt").put({ body, contentType: "text/plain" })
+      const sent = yield* lastRequest
+      expect(sent.headers["content-type"]).toBe("text/plain")
+      expect(sent.body).toBe("hello streamed world")
+    }).pipe(Effect.provide(clientWith(everything))))
+
+  it.effect("sends COPY with its Destination header", () =>
+    Effect.gen(function*() {
+      const couch = yield* CouchClient.CouchClient
+      yield* couch.resource("db").document("from").copy({ headers: { destination: "to?rev=1-a" } })
+      const sent = yield* lastRequest
+      expect(sent.method).toBe("COPY")
+      expect(sent.headers.destination).toBe("to?rev=1-a")
+    }).pipe(Effect.provide(clientWith(everything))))
+
+  it.effect("decodes JSON responses with a Schema", () =>
+    Effect.gen(function*() {
+      const couch = yield* CouchClient.CouchClient
+      const info = yield* couch.root.getJson(Schema.Struct({ couchdb: Schema.String, version: Schema.String }))
+      expect(info).toEqual({ couchdb: "Welcome", version: "3.5.0" })
+    }).pipe(Effect.provide(clientWith([
+      MockCouch.route("GET", "/prefix", MockCouch.json(200, { couchdb: "Welcome", version: "3.5.0", uuid: "x" }))
+    ]))))
+
+  it.effect("applies transformClient to every request", () =>
+    Effect.gen(function*() {
+      const couch = yield* CouchClient.CouchClient
+      yield* couch.resource("db").get()
+      expect((yield* lastRequest).headers["x-tenant"]).toBe("acme")
+    }).pipe(Effect.provide(clientWith(everything, {
+      transformClient: HttpClient.mapRequest(HttpClientRequest.setHeader("x-tenant", "acme"))
+    }))))
+})
+
+describe("tracing", () => {
+  it.effect("one span per request with OpenTelemetry database attributes", () =>
+    Effect.gen(function*() {
+      const couch = yield* CouchClient.CouchClient
+      const { result, spans } = yield* recordingSpans(couch.resource("orders").document("o-1").get())
+      expect(Exit.isSuccess(result)).toBe(true)
+      const span = spans.find((s) => s.name === "GET /{db}/{docid}")
+      expect(span?.kind).toBe("client")
+      expect(Object.fromEntries(span?.attributes ?? [])).toMatchObject({
+        "db.system": "couchdb",
+        "db.system.name": "couchdb",
+        "db.namespace": "orders",
+        "db.operation.name": "GET /{db}/{docid}",
+        "db.response.status_code": "200",
+        "server.address": "couch.test",
+        "server.port": 5984,
+        "http.request.method": "GET"
+      })
+      // The platform's HTTP span nests under ours.
+      const http = spans.find((s) => s.name.startsWith("http.client"))
+      expect(http?.parent._tag === "Some" && http.parent.value.spanId).toBe(span?.spanId)
+    }).pipe(Effect.provide(clientWith(everything))))
+
+  it.effect("names operations by route template and records the error tag", () =>
+    Effect.gen(function*() {
+      const couch = yield* CouchClient.CouchClient
+      const db = couch.resource("orders")
+      const { spans } = yield* recordingSpans(Effect.all([
+        Effect.ignore(db.resource("_design", "app", "_view", "by_day").get()),
+        Effect.ignore(db.document("_design/app").put({ json: {} })),
+        Effect.ignore(db.document("d").attachment("a/b.png").get()),
+        Effect.ignore(couch.resource("_all_dbs").get()),
+        Effect.ignore(couch.resource("_users").document("org.couchdb.user:x").get())
+      ]))
+      const names = spans.filter((s) => !s.name.startsWith("http.client")).map((s) => s.name)
+      expect(names).toEqual([
+        "GET /{db}/_design/{ddoc}/_view/{name}",
+        "PUT /{db}/_design/{ddoc}",
+        "GET /{db}/{docid}/{attname}/{attname}",
+        "GET /_all_dbs",
+        "GET /_users/{docid}"
+      ])
+      const failed = spans.find((s) => s.name === "PUT /{db}/_design/{ddoc}")
+      expect(failed?.attributes.get("error.type")).toBe("Conflict")
+      expect(spans.find((s) => s.name === "GET /_users/{docid}")?.attributes.get("db.namespace")).toBe("_users")
+    }).pipe(Effect.provide(clientWith([
+      MockCouch.route("PUT", /_design/, MockCouch.json(409, { error: "conflict", reason: "x" })),
+      ...everything
+    ]))))
+})
+
+describe("layerConfig", () => {
+  it.effect("reads the URL from Config, credentials taken out", () =>
+    Effect.gen(function*() {
+      const couch = yield* CouchClient.CouchClient
+      expect(couch.url).toBe("http://couch.test:5984")
+      expect(couch.credentials).toBeDefined()
+    }).pipe(
+      Effect.provide(
+        Layer.mergeAll(
+          CouchClient.layerConfig({ url: Config.redacted("COUCHDB_URL") }),
+          CouchAuth.layerNone
+        ).pipe(
+          Layer.provide(MockCouch.layer(everything)),
+          Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["COUCHDB_URL", "http://u:p@couch.test:5984/"]]))))
+        )
+      )
+    ))
+})
