@@ -50,7 +50,11 @@ const program = Effect.gen(function*() {
   }).pipe(Stream.runForEach((row) => Console.log(`   ${row.key.padEnd(6)} ${String(row.value).padStart(4)}`)))
 
   yield* Console.log("\n4. Following the continuous changes feed while two more orders arrive:")
-  const follower = yield* Changes.stream(db, { feed: "continuous", since: "now", include_docs: true, heartbeat: 500 }, Order)
+  const follower = yield* Changes.stream(
+    db,
+    { feed: "continuous", since: "now", include_docs: true, heartbeat: 500 },
+    Order
+  )
     .pipe(
       Stream.take(2),
       Stream.runForEach((change) =>
@@ -66,8 +70,10 @@ const program = Effect.gen(function*() {
   yield* Console.log("\n5. Updating order-1 with a stale revision:")
   const message = yield* db.document("order-1").put({ json: { ...orders[0], total: 1 } }).pipe(
     Effect.as("   unexpectedly written"),
-    Effect.catchTag("Conflict", (conflict) =>
-      Effect.succeed(`   caught Conflict (${conflict.status} ${conflict.error}): ${conflict.reason}`))
+    Effect.catchTag(
+      "Conflict",
+      (conflict) => Effect.succeed(`   caught Conflict (${conflict.status} ${conflict.error}): ${conflict.reason}`)
+    )
   )
   yield* Console.log(message)
 
@@ -93,4 +99,3 @@ Effect.runPromise(
 ).catch(() => {
   process.exitCode = 1
 })
-

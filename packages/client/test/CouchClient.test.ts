@@ -37,7 +37,14 @@ describe("CouchClient requests", () => {
     Effect.gen(function*() {
       const couch = yield* CouchClient.CouchClient
       yield* couch.resource("db", "_all_docs").get({
-        query: { include_docs: true, descending: false, limit: 10, skip: undefined, key: "\"a&b=c\"", att: ["x", "y z"] }
+        query: {
+          include_docs: true,
+          descending: false,
+          limit: 10,
+          skip: undefined,
+          key: "\"a&b=c\"",
+          att: ["x", "y z"]
+        }
       })
       const sent = yield* lastRequest
       expect(sent.url.search).toBe("?include_docs=true&descending=false&limit=10&key=%22a%26b%3Dc%22&att=x&att=y%20z")
@@ -163,7 +170,9 @@ describe("layerConfig", () => {
           CouchAuth.layerNone
         ).pipe(
           Layer.provide(MockCouch.layer(everything)),
-          Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["COUCHDB_URL", "http://u:p@couch.test:5984/"]]))))
+          Layer.provide(
+            Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["COUCHDB_URL", "http://u:p@couch.test:5984/"]])))
+          )
         )
       )
     ))

@@ -54,7 +54,9 @@ describe("one tagged error per status", () => {
         MockCouch.route(
           "GET",
           "/db/doc",
-          MockCouch.json(status, { error: `e${status}`, reason: `reason ${status}` }, { "x-couch-request-id": "abc123" })
+          MockCouch.json(status, { error: `e${status}`, reason: `reason ${status}` }, {
+            "x-couch-request-id": "abc123"
+          })
         )
       ]))))
   }
@@ -153,7 +155,9 @@ describe("transport, decode and input errors", () => {
       const error = yield* Effect.flip(getDoc)
       expect(error._tag).toBe("TransportError")
       expect(error).toMatchObject({ kind: "Connect", method: "GET", url: "http://couch.test:5984/db/doc" })
-    }).pipe(Effect.provide(clientWith([MockCouch.route("GET", "/db/doc", MockCouch.transportFailure("ECONNREFUSED"))]))))
+    }).pipe(
+      Effect.provide(clientWith([MockCouch.route("GET", "/db/doc", MockCouch.transportFailure("ECONNREFUSED"))]))
+    ))
 
   it.effect("a body that breaks midway is a TransportError of kind Reset", () =>
     Effect.gen(function*() {
@@ -207,11 +211,13 @@ describe("no credential in any error", () => {
     return texts.some((t) => t.includes("pa55w0rd") || t.includes("admin:"))
   }
 
-  for (const [name, reply] of [
-    ["status", MockCouch.json(409, { error: "conflict", reason: "Document update conflict." })],
-    ["transport", MockCouch.transportFailure("ECONNRESET")],
-    ["decode", MockCouch.raw(200, "not json")]
-  ] as const) {
+  for (
+    const [name, reply] of [
+      ["status", MockCouch.json(409, { error: "conflict", reason: "Document update conflict." })],
+      ["transport", MockCouch.transportFailure("ECONNRESET")],
+      ["decode", MockCouch.raw(200, "not json")]
+    ] as const
+  ) {
     it.effect(`a ${name} error from a client configured with credentials in its URL`, () =>
       Effect.gen(function*() {
         const couch = yield* CouchClient.CouchClient

@@ -32,7 +32,9 @@ describe("CouchUrl", () => {
     expect(CouchUrl.documentSegments("_local/x")).toEqual(["_local", "x"])
     expect(CouchUrl.documentSegments("a/b")).toEqual(["a/b"])
     expect(CouchUrl.documentSegments("_design/")).toEqual(["_design/"])
-    expect(CouchUrl.join("http://h", "db", ...CouchUrl.documentSegments("_design/a/b"))).toBe("http://h/db/_design/a%2Fb")
+    expect(CouchUrl.join("http://h", "db", ...CouchUrl.documentSegments("_design/a/b"))).toBe(
+      "http://h/db/_design/a%2Fb"
+    )
   })
 
   it("splits attachment names on every slash", () => {

@@ -3,8 +3,7 @@ import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Stream } from "effect"
 
-const text = (chunks: Chunk.Chunk<Uint8Array>) =>
-  Chunk.toReadonlyArray(chunks).map((c) => new TextDecoder().decode(c))
+const text = (chunks: Chunk.Chunk<Uint8Array>) => Chunk.toReadonlyArray(chunks).map((c) => new TextDecoder().decode(c))
 
 describe("MockCouch", () => {
   it.effect("routes by method and path, and records what was sent", () =>
