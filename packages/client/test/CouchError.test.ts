@@ -231,3 +231,24 @@ describe("no credential in any error", () => {
       }).pipe(Effect.provide(clientWith([MockCouch.route("GET", "/db/doc", reply)], secretUrl))))
   }
 })
+
+describe("errors as data", () => {
+  it("round-trip through the CouchError schema, keeping their class", () => {
+    const conflict = CouchError.fromStatus({
+      status: 409,
+      method: "PUT",
+      url: "http://couch.test/db/doc",
+      error: "conflict",
+      reason: "Document update conflict.",
+      requestId: "r1"
+    })
+    const encoded = Schema.encodeSync(CouchError.CouchError)(conflict)
+    const decoded = Schema.decodeUnknownSync(CouchError.CouchError)(JSON.parse(JSON.stringify(encoded)))
+    expect(decoded).toBeInstanceOf(CouchError.Conflict)
+    expect(decoded).toMatchObject({ _tag: "Conflict", status: 409, reason: "Document update conflict.", requestId: "r1" })
+
+    const transport = new CouchError.TransportError({ kind: "Reset", method: "GET", url: "u", description: "d" })
+    const back = Schema.decodeUnknownSync(CouchError.CouchError)(Schema.encodeSync(CouchError.CouchError)(transport))
+    expect(back).toBeInstanceOf(CouchError.TransportError)
+  })
+})
