@@ -11,7 +11,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
+import type * as Redacted from "effect/Redacted"
 import type { CouchError } from "./CouchError.js"
 import * as internal from "./internal/auth.js"
 
@@ -181,8 +181,9 @@ export const oauth = (options: OAuthOptions): Provider => internal.oauth(options
  * @since 0.1.0
  * @category providers
  */
-export const jwt = <E extends CouchError>(token: Effect.Effect<Redacted.Redacted<string>, E>): Effect.Effect<Provider> =>
-  internal.jwt(token)
+export const jwt = <E extends CouchError>(
+  token: Effect.Effect<Redacted.Redacted<string>, E>
+): Effect.Effect<Provider> => internal.jwt(token)
 
 /**
  * @since 0.1.0

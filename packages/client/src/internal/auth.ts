@@ -124,12 +124,16 @@ export const cookie = (options: CookieOptions): Effect.Effect<Provider> =>
           Option.match(Cookies.getValue(response.cookies, "AuthSession"), {
             onNone: () =>
               Effect.fail(
-                new InvalidRequest({ description: "Cookie auth: POST /_session answered without an AuthSession cookie" })
+                new InvalidRequest({
+                  description: "Cookie auth: POST /_session answered without an AuthSession cookie"
+                })
               ),
             onSome: (value) => Effect.succeed(Redacted.make(value))
           })
         ),
-        Effect.tap(() => Effect.logDebug("CouchDB cookie session opened").pipe(Effect.annotateLogs("origin", context.origin))),
+        Effect.tap(() =>
+          Effect.logDebug("CouchDB cookie session opened").pipe(Effect.annotateLogs("origin", context.origin))
+        ),
         Effect.withSpan("CouchAuth.cookie.login", { kind: "client", captureStackTrace: false })
       )
     const session = makeRenewableCredential<CouchError>(login)
@@ -167,7 +171,9 @@ const withCookie = (request: HttpClientRequest.HttpClientRequest, value: string)
 }
 
 /** @internal */
-export const jwt = <E extends CouchError>(token: Effect.Effect<Redacted.Redacted<string>, E>): Effect.Effect<Provider> =>
+export const jwt = <E extends CouchError>(
+  token: Effect.Effect<Redacted.Redacted<string>, E>
+): Effect.Effect<Provider> =>
   Effect.sync(() => {
     const tokens = makeRenewableCredential<E>(() => token)
     const sentToken = (request: HttpClientRequest.HttpClientRequest) =>
@@ -195,7 +201,8 @@ export const proxy = (options: ProxyOptions): Provider => {
     : hmacHex(options.algorithm ?? "sha1", Redacted.value(options.secret), options.username)
   return {
     name: "proxy",
-    sensitiveHeaders: [names.token.toLowerCase()],
+    // The user name alone authenticates when the server does not require a token.
+    sensitiveHeaders: [names.username, names.roles, names.token].map((name) => name.toLowerCase()),
     authorize: (request) => {
       if (options.username === "") {
         return Effect.fail(new InvalidRequest({ description: "Proxy auth: the user name is empty" }))
@@ -217,8 +224,7 @@ export const oauth = (options: OAuthOptions): Provider => {
   const signer = new OAuth({
     consumer: { key: options.consumerKey, secret: Redacted.value(options.consumerSecret) },
     signature_method: method,
-    hash_function: (base, key) =>
-      Encoding.encodeBase64(hmac(hashes[algorithm], utf8ToBytes(key), utf8ToBytes(base)))
+    hash_function: (base, key) => Encoding.encodeBase64(hmac(hashes[algorithm], utf8ToBytes(key), utf8ToBytes(base)))
   })
   const token = { key: options.token, secret: Redacted.value(options.tokenSecret) }
   return {
@@ -230,8 +236,16 @@ export const oauth = (options: OAuthOptions): Provider => {
         if (url._tag === "Left") {
           return Effect.fail(new InvalidRequest({ description: "OAuth: the request URL cannot be parsed" }))
         }
-        // oauth-1.0a reads the query string from the URL and signs it with the method.
-        const data = signer.authorize({ url: url.right.href, method: request.method }, token)
+        // Sign the real method and query. oauth-1.0a would re-encode still-escaped names if
+        // given the query in the URL, so pass the decoded parameters as data instead.
+        const params: Record<string, string | Array<string>> = {}
+        for (const [key, value] of url.right.searchParams) {
+          const previous = params[key]
+          params[key] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value]
+        }
+        url.right.search = ""
+        url.right.hash = ""
+        const data = signer.authorize({ url: url.right.href, method: request.method, data: params }, token)
         return Effect.succeed(
           HttpClientRequest.setHeader(request, "authorization", signer.toHeader(data).Authorization)
         )

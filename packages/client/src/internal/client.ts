@@ -7,7 +7,9 @@ import type * as HttpMethod from "@effect/platform/HttpMethod"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as FiberRef from "effect/FiberRef"
 import { identity } from "effect/Function"
+import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
@@ -60,7 +62,11 @@ export const decodeWith = <A, I>(schema: Schema.Schema<A, I, never>, method: str
     Either.mapLeft(decode(value), (error) => decodeError(method, url, ParseResult.TreeFormatter.formatErrorSync(error)))
 }
 
-const toCouchResponse = (method: Method, url: string, response: HttpClientResponse.HttpClientResponse): CouchResponse => {
+const toCouchResponse = (
+  method: Method,
+  url: string,
+  response: HttpClientResponse.HttpClientResponse
+): CouchResponse => {
   // Failures while reading a body that has started to arrive are transport failures.
   const bodyFailed = (error: { readonly cause?: unknown }) => transportError(method, url, error.cause ?? error)
   const text = Effect.mapError(response.text, bodyFailed)
@@ -80,25 +86,40 @@ const toCouchResponse = (method: Method, url: string, response: HttpClientRespon
 
 const alwaysSensitive = ["authorization", "cookie", "set-cookie", /^x-auth-couchdb-/i]
 
+const isOrigin = (url: string, origin: string): boolean => {
+  try {
+    return new URL(url).origin === origin
+  } catch {
+    return false
+  }
+}
+
 /**
  * Wraps the platform client so that credential headers never leave for another origin,
- * even when a user adds `followRedirects` in `transformClient`.
+ * even when a user adds `followRedirects` in `transformClient`. Besides the usual credential
+ * headers, every header the current fiber redacts (which includes the provider's
+ * `sensitiveHeaders`) is removed.
  */
 const guardOrigin = (client: HttpClient.HttpClient, origin: string): HttpClient.HttpClient =>
   HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
     (request) =>
       Effect.flatMap(request, (request) => {
-        let sameOrigin = false
-        try {
-          sameOrigin = new URL(request.url).origin === origin
-        } catch {
-          sameOrigin = false
-        }
-        if (sameOrigin) return client.execute(request)
-        const stripped = Object.keys(request.headers).filter((name) =>
-          alwaysSensitive.some((s) => typeof s === "string" ? s === name : s.test(name))
-        )
-        return client.execute(HttpClientRequest.modify(request, { headers: Headers.remove(request.headers, stripped) }))
+        if (isOrigin(request.url, origin)) return client.execute(request)
+        return Effect.flatMap(FiberRef.get(Headers.currentRedactedNames), (redacted) => {
+          const headers = Headers.remove(request.headers, [...alwaysSensitive, ...redacted])
+          // `modify` and `setHeaders` merge headers, so rebuild the request with the kept ones.
+          const rebuilt = HttpClientRequest.make(request.method)(request.url).pipe(
+            HttpClientRequest.setUrlParams(request.urlParams),
+            (r) =>
+              Option.match(request.hash, {
+                onNone: () => r,
+                onSome: (hash) => HttpClientRequest.setHash(r, hash)
+              }),
+            HttpClientRequest.setBody(request.body),
+            HttpClientRequest.setHeaders(headers)
+          )
+          return client.execute(rebuilt)
+        })
       }),
     Effect.succeed
   )
@@ -146,7 +167,9 @@ export const make = (options: Options): Effect.Effect<Service, InvalidRequest, H
 
     const send = (method: Method, url: string, request: HttpClientRequest.HttpClientRequest) =>
       http.execute(request).pipe(
-        Effect.catchAll((error) => Effect.fail(isCouchError(error.cause) ? error.cause : fromRequestError(method, url, error)))
+        Effect.catchAll((error) =>
+          Effect.fail(isCouchError(error.cause) ? error.cause : fromRequestError(method, url, error))
+        )
       )
 
     const authContext: AuthContext = {
@@ -180,7 +203,8 @@ export const make = (options: Options): Effect.Effect<Service, InvalidRequest, H
           Effect.gen(function*() {
             const authorized = yield* auth.authorize(prepared, authContext)
             const response = yield* send(method, url, authorized)
-            yield* auth.onResponse(response, authContext)
+            // A response from another origin (after a redirect) must not set this origin's credentials.
+            if (isOrigin(response.request.url, origin)) yield* auth.onResponse(response, authContext)
             if (response.status === 401 && !replayed && replayable) {
               if (yield* auth.renew(authorized, authContext)) {
                 yield* Effect.ignore(response.arrayBuffer)
@@ -212,7 +236,10 @@ export const make = (options: Options): Effect.Effect<Service, InvalidRequest, H
             "couchdb.auth": auth.name
           }
         }),
-        Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, ...alwaysSensitive, ...auth.sensitiveHeaders])
+        Effect.locallyWith(
+          Headers.currentRedactedNames,
+          (names) => [...names, ...alwaysSensitive, ...auth.sensitiveHeaders]
+        )
       )
 
     const service: Service = {
