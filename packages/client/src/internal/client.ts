@@ -203,9 +203,10 @@ export const make = (options: Options): Effect.Effect<Service, InvalidRequest, H
           Effect.gen(function*() {
             const authorized = yield* auth.authorize(prepared, authContext)
             const response = yield* send(method, url, authorized)
-            // A response from another origin (after a redirect) must not set this origin's credentials.
-            if (isOrigin(response.request.url, origin)) yield* auth.onResponse(response, authContext)
-            if (response.status === 401 && !replayed && replayable) {
+            // A response from another origin (after a redirect) must not touch this origin's credentials.
+            const ours = isOrigin(response.request.url, origin)
+            if (ours) yield* auth.onResponse(response, authContext)
+            if (response.status === 401 && ours && !replayed && replayable) {
               if (yield* auth.renew(authorized, authContext)) {
                 yield* Effect.ignore(response.arrayBuffer)
                 return yield* attempt(true)
