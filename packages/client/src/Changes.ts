@@ -26,7 +26,10 @@ import type { Resource } from "./Resource.js"
  * @since 0.1.0
  * @category schemas
  */
-export const Seq: Schema.Union<[typeof Schema.String, typeof Schema.Number]> = Schema.Union(Schema.String, Schema.Number)
+export const Seq: Schema.Union<[typeof Schema.String, typeof Schema.Number]> = Schema.Union(
+  Schema.String,
+  Schema.Number
+)
 
 /**
  * @since 0.1.0
@@ -63,6 +66,7 @@ export interface ChangesParams {
   readonly heartbeat?: number | boolean | undefined
   /** Milliseconds to wait for changes before the server ends the feed. */
   readonly timeout?: number | undefined
+  /** Compute `seq` only every N rows (CouchDB 2.x+); the rows between have `seq: null`. */
   readonly seq_interval?: number | undefined
   /** A filter function `ddoc/name`, or `_view` with `view`. */
   readonly filter?: string | undefined
@@ -86,7 +90,8 @@ export interface ChangesParams {
  */
 export interface Change<Doc> {
   readonly id: string
-  readonly seq: Seq
+  /** `null` on the rows `seq_interval` skips. */
+  readonly seq: Seq | null
   readonly changes: ReadonlyArray<{ readonly rev: string }>
   readonly deleted?: boolean | undefined
   readonly doc?: Doc | null | undefined
@@ -101,7 +106,7 @@ export interface Change<Doc> {
 export const Change = <A, I>(doc: Schema.Schema<A, I, never>) =>
   Schema.Struct({
     id: Schema.String,
-    seq: Seq,
+    seq: Schema.NullOr(Seq),
     changes: Schema.Array(Schema.Struct({ rev: Schema.String })),
     deleted: Schema.optional(Schema.Boolean),
     doc: Schema.optional(Schema.NullOr(doc))
@@ -185,24 +190,36 @@ const openWith = <A, I>(
     }
     const decodeChange = Feed.decoder(response, Change(doc))
     const track = (change: Change<A>) => {
-      state.lastSeq = Option.some(change.seq)
+      if (change.seq !== null) state.lastSeq = Option.some(change.seq)
       return change
     }
     const trackEnd = (line: typeof LastSeqLine.Type) => {
       state.lastSeq = Option.some(line.last_seq)
       state.pending = Option.fromNullable(line.pending)
     }
+    // A normal feed's rows and trailer are framed as the body arrives, ahead of the consumer:
+    // rows are tracked as they are pulled, and the trailer is applied once they all were.
+    const trailer: { lastSeq: Option.Option<Seq>; pending: Option.Option<number> } = {
+      lastSeq: Option.none(),
+      pending: Option.none()
+    }
+    const decodeSeq = Schema.decodeUnknownOption(Seq)
     const mode = params.feed ?? "normal"
     const changes = mode === "continuous"
       ? continuous(response, decodeChange, track, trackEnd)
       : mode === "eventsource"
       ? eventsource(response, decodeChange, track)
-      : yield* Feed.framed(response, "results", (json) => Either.map(decodeChange(json), track), (key, value) => {
-        if (key === "last_seq" && Either.isRight(Schema.decodeUnknownEither(Seq)(value))) {
-          state.lastSeq = Option.some(Schema.decodeUnknownSync(Seq)(value))
-        }
-        if (key === "pending" && typeof value === "number") state.pending = Option.some(value)
-      })
+      : (yield* Feed.framed(response, "results", decodeChange, (key, value) => {
+        if (key === "last_seq") trailer.lastSeq = decodeSeq(value)
+        if (key === "pending" && typeof value === "number") trailer.pending = Option.some(value)
+      })).pipe(
+        // Per element, so lastSeq never runs ahead of what the consumer has pulled.
+        Stream.mapEffect((change) => Effect.sync(() => track(change))),
+        Stream.onEnd(Effect.sync(() => {
+          if (Option.isSome(trailer.lastSeq)) state.lastSeq = trailer.lastSeq
+          state.pending = trailer.pending
+        }))
+      )
     return {
       changes,
       lastSeq: Effect.sync(() => state.lastSeq),
@@ -240,7 +257,6 @@ export function stream(db: Resource, params: ChangesParams = {}, doc: Schema.Sch
   return Stream.unwrapScoped(Effect.map(openWith(db, params, doc), (feed) => feed.changes))
 }
 
-
 const continuous = <A>(
   response: CouchResponse,
   decodeChange: (value: unknown) => Either.Either<Change<A>, CouchError>,
@@ -251,16 +267,19 @@ const continuous = <A>(
   return Feed.lines(response).pipe(
     Stream.filter((line) => line.trim() !== ""),
     Stream.mapEffect((line) =>
-      Either.flatMap(Feed.parseJsonText(response, line), (value): Either.Either<Option.Option<Change<A>>, CouchError> => {
-        if (isObject(value) && !("changes" in value)) {
-          const end = decodeEnd(value)
-          if (Option.isSome(end)) {
-            trackEnd(end.value)
-            return Either.right(Option.none())
+      Either.flatMap(
+        Feed.parseJsonText(response, line),
+        (value): Either.Either<Option.Option<Change<A>>, CouchError> => {
+          if (isObject(value) && !("changes" in value)) {
+            const end = decodeEnd(value)
+            if (Option.isSome(end)) {
+              trackEnd(end.value)
+              return Either.right(Option.none())
+            }
           }
+          return Either.map(decodeChange(value), (change) => Option.some(track(change)))
         }
-        return Either.map(decodeChange(value), (change) => Option.some(track(change)))
-      })
+      )
     ),
     Stream.filterMap((change) => change)
   )

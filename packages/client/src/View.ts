@@ -153,10 +153,15 @@ export interface ViewFeed<R> {
 
 type WithKeys = ViewParams & { readonly keys: ReadonlyArray<unknown> }
 type WithoutKeys = ViewParams & { readonly keys?: undefined }
-type RowOf<K extends Schema.Schema.AnyNoContext, V extends Schema.Schema.AnyNoContext, D extends Schema.Schema.AnyNoContext> =
-  Row<Schema.Schema.Type<K>, Schema.Schema.Type<V>, Schema.Schema.Type<D>>
+type RowOf<
+  K extends Schema.Schema.AnyNoContext,
+  V extends Schema.Schema.AnyNoContext,
+  D extends Schema.Schema.AnyNoContext
+> = Row<Schema.Schema.Type<K>, Schema.Schema.Type<V>, Schema.Schema.Type<D>>
 
-const rowSchema = (schemas: RowSchemas<Schema.Schema.AnyNoContext, Schema.Schema.AnyNoContext, Schema.Schema.AnyNoContext>) =>
+const rowSchema = (
+  schemas: RowSchemas<Schema.Schema.AnyNoContext, Schema.Schema.AnyNoContext, Schema.Schema.AnyNoContext>
+) =>
   Schema.Struct({
     id: Schema.optional(Schema.String),
     key: schemas.key ?? Schema.Unknown,

@@ -245,7 +245,12 @@ describe("errors as data", () => {
     const encoded = Schema.encodeSync(CouchError.CouchError)(conflict)
     const decoded = Schema.decodeUnknownSync(CouchError.CouchError)(JSON.parse(JSON.stringify(encoded)))
     expect(decoded).toBeInstanceOf(CouchError.Conflict)
-    expect(decoded).toMatchObject({ _tag: "Conflict", status: 409, reason: "Document update conflict.", requestId: "r1" })
+    expect(decoded).toMatchObject({
+      _tag: "Conflict",
+      status: 409,
+      reason: "Document update conflict.",
+      requestId: "r1"
+    })
 
     const transport = new CouchError.TransportError({ kind: "Reset", method: "GET", url: "u", description: "d" })
     const back = Schema.decodeUnknownSync(CouchError.CouchError)(Schema.encodeSync(CouchError.CouchError)(transport))

@@ -101,12 +101,41 @@ export const framed = <A>(
   })
 
 /**
- * The body as UTF-8 lines, safe across chunk boundaries (unlike the v3 platform's Ndjson).
+ * The body as UTF-8 lines (ended by `\n` or `\r\n`), safe across chunk boundaries (unlike
+ * the v3 platform's Ndjson). A last line without its newline is emitted when the body ends,
+ * but not when the body fails: half a line cut by a broken connection is not a line (Effect's
+ * `Stream.splitLines` emits it before the failure). An incomplete UTF-8 sequence at the end
+ * becomes U+FFFD instead of being dropped.
  *
  * @internal
  */
 export const lines = (response: CouchResponse): Stream.Stream<string, CouchError> =>
-  response.stream.pipe(Stream.decodeText(), Stream.splitLines)
+  Stream.suspend(() => {
+    const decoder = new TextDecoder("utf-8")
+    let partial = ""
+    const complete = (text: string): ReadonlyArray<string> => {
+      const out: Array<string> = []
+      let from = 0
+      let newline = text.indexOf("\n")
+      while (newline !== -1) {
+        const line = partial + text.slice(from, newline)
+        partial = ""
+        out.push(line.endsWith("\r") ? line.slice(0, -1) : line)
+        from = newline + 1
+        newline = text.indexOf("\n", from)
+      }
+      partial += text.slice(from)
+      return out
+    }
+    return response.stream.pipe(
+      Stream.mapConcat((bytes) => complete(decoder.decode(bytes, { stream: true }))),
+      Stream.concat(Stream.suspend(() => {
+        const rest = partial + decoder.decode()
+        partial = ""
+        return rest === "" ? Stream.empty : Stream.make(rest.endsWith("\r") ? rest.slice(0, -1) : rest)
+      }))
+    )
+  })
 
 /** @internal */
 export interface ServerSentEvent {

@@ -91,6 +91,8 @@ export const make = (arrayKey: string, handlers: FramerHandlers): JsonFramer => 
           continue
         }
         while (i < n) {
+          // In bounds (i < n); `!` keeps a check out of the hottest loop.
+          // eslint-disable-next-line @typescript-eslint/no-non-null-assertion
           const c = chunk[i]!
           if (c === BACKSLASH) {
             if (i + 1 < n) {
@@ -110,6 +112,8 @@ export const make = (arrayKey: string, handlers: FramerHandlers): JsonFramer => 
         }
         continue
       }
+      // In bounds (i < n).
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion
       const c = chunk[i]!
       if (!started) {
         if (c === OPEN_BRACE) {

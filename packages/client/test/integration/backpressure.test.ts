@@ -46,7 +46,8 @@ const endlessView = Effect.acquireRelease(
       resume(Effect.succeed({ server, url: `http://127.0.0.1:${port}`, written: () => written, closed: () => closed }))
     })
   }),
-  ({ server }) => Effect.sync(() => server.closeAllConnections()).pipe(Effect.andThen(Effect.sync(() => server.close())))
+  ({ server }) =>
+    Effect.sync(() => server.closeAllConnections()).pipe(Effect.andThen(Effect.sync(() => server.close())))
 )
 
 const backends: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>]> = [

@@ -107,7 +107,7 @@ describe("_changes from a real server", () => {
     Effect.gen(function*() {
       const db = yield* seed(2)
       const all = yield* Stream.runCollect(Changes.stream(db))
-      const last = Option.getOrThrow(Chunk.last(all)).seq
+      const last = Option.getOrThrow(Chunk.last(all)).seq ?? undefined
       const waiting = yield* Effect.fork(Stream.runCollect(Changes.stream(db, { feed: "longpoll", since: last })))
       yield* Effect.sleep("100 millis")
       yield* db.document("late").put({ json: { type: "late", n: 99 } })
