@@ -8,15 +8,15 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as Option from "effect/Option"
+import type * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { CouchAuth } from "./CouchAuth.js"
-import type { CouchResponse, QueryValue, RequestOptions } from "./CouchClient.js"
+import type { QueryValue, RequestOptions } from "./CouchClient.js"
 import type { CouchError } from "./CouchError.js"
 import * as Feed from "./internal/feed.js"
+import * as SeqFeed from "./internal/seqFeed.js"
 import type { Resource } from "./Resource.js"
 
 /**
@@ -43,7 +43,7 @@ export type Seq = typeof Seq.Type
  * @since 0.1.0
  * @category models
  */
-export type FeedMode = "normal" | "longpoll" | "continuous" | "eventsource"
+export type FeedMode = SeqFeed.FeedMode
 
 /**
  * Parameters of `_changes`. Query parameters keep CouchDB's names.
@@ -152,8 +152,6 @@ export const toRequest = (params: ChangesParams): RequestOptions => {
   return { query, headers, ...(body !== undefined ? { json: body } : {}) }
 }
 
-const LastSeqLine = Schema.Struct({ last_seq: Seq, pending: Schema.optional(Schema.Number) })
-
 /**
  * Opens a changes feed on `db` (a database resource). The request is sent, and errors
  * statuses fail, before this succeeds; the changes are then read as `changes` is pulled.
@@ -184,47 +182,12 @@ const openWith = <A, I>(
     const options = toRequest(params)
     const feed = db.resource("_changes")
     const response = yield* (options.json !== undefined ? feed.post(options) : feed.get(options))
-    const state: { lastSeq: Option.Option<Seq>; pending: Option.Option<number> } = {
-      lastSeq: Option.none(),
-      pending: Option.none()
-    }
-    const decodeChange = Feed.decoder(response, Change(doc))
-    const track = (change: Change<A>) => {
-      if (change.seq !== null) state.lastSeq = Option.some(change.seq)
-      return change
-    }
-    const trackEnd = (line: typeof LastSeqLine.Type) => {
-      state.lastSeq = Option.some(line.last_seq)
-      state.pending = Option.fromNullable(line.pending)
-    }
-    // A normal feed's rows and trailer are framed as the body arrives, ahead of the consumer:
-    // rows are tracked as they are pulled, and the trailer is applied once they all were.
-    const trailer: { lastSeq: Option.Option<Seq>; pending: Option.Option<number> } = {
-      lastSeq: Option.none(),
-      pending: Option.none()
-    }
-    const decodeSeq = Schema.decodeUnknownOption(Seq)
-    const mode = params.feed ?? "normal"
-    const changes = mode === "continuous"
-      ? continuous(response, decodeChange, track, trackEnd)
-      : mode === "eventsource"
-      ? eventsource(response, decodeChange, track)
-      : (yield* Feed.framed(response, "results", decodeChange, (key, value) => {
-        if (key === "last_seq") trailer.lastSeq = decodeSeq(value)
-        if (key === "pending" && typeof value === "number") trailer.pending = Option.some(value)
-      })).pipe(
-        // Per element, so lastSeq never runs ahead of what the consumer has pulled.
-        Stream.mapEffect((change) => Effect.sync(() => track(change))),
-        Stream.onEnd(Effect.sync(() => {
-          if (Option.isSome(trailer.lastSeq)) state.lastSeq = trailer.lastSeq
-          state.pending = trailer.pending
-        }))
-      )
-    return {
-      changes,
-      lastSeq: Effect.sync(() => state.lastSeq),
-      pending: Effect.sync(() => state.pending)
-    }
+    const { lastSeq, pending, rows } = yield* SeqFeed.open(
+      response,
+      params.feed ?? "normal",
+      Feed.decoder(response, Change(doc))
+    )
+    return { changes: rows, lastSeq, pending }
   })
 
 /**
@@ -256,45 +219,3 @@ export function stream<A, I>(
 export function stream(db: Resource, params: ChangesParams = {}, doc: Schema.Schema.AnyNoContext = Schema.Unknown) {
   return Stream.unwrapScoped(Effect.map(openWith(db, params, doc), (feed) => feed.changes))
 }
-
-const continuous = <A>(
-  response: CouchResponse,
-  decodeChange: (value: unknown) => Either.Either<Change<A>, CouchError>,
-  track: (change: Change<A>) => Change<A>,
-  trackEnd: (line: typeof LastSeqLine.Type) => void
-): Stream.Stream<Change<A>, CouchError> => {
-  const decodeEnd = Schema.decodeUnknownOption(LastSeqLine)
-  return Feed.lines(response).pipe(
-    Stream.filter((line) => line.trim() !== ""),
-    Stream.mapEffect((line) =>
-      Either.flatMap(
-        Feed.parseJsonText(response, line),
-        (value): Either.Either<Option.Option<Change<A>>, CouchError> => {
-          if (isObject(value) && !("changes" in value)) {
-            const end = decodeEnd(value)
-            if (Option.isSome(end)) {
-              trackEnd(end.value)
-              return Either.right(Option.none())
-            }
-          }
-          return Either.map(decodeChange(value), (change) => Option.some(track(change)))
-        }
-      )
-    ),
-    Stream.filterMap((change) => change)
-  )
-}
-
-const eventsource = <A>(
-  response: CouchResponse,
-  decodeChange: (value: unknown) => Either.Either<Change<A>, CouchError>,
-  track: (change: Change<A>) => Change<A>
-): Stream.Stream<Change<A>, CouchError> =>
-  Feed.serverSentEvents(Feed.lines(response)).pipe(
-    Stream.filter((event) => event.event !== "heartbeat" && event.data.trim() !== ""),
-    Stream.mapEffect((event) =>
-      Either.flatMap(Feed.parseJsonText(response, event.data), decodeChange).pipe(Either.map(track))
-    )
-  )
-
-const isObject = (u: unknown): u is object => typeof u === "object" && u !== null

@@ -26,6 +26,11 @@ export * as CouchUrl from "./CouchUrl.js"
 /**
  * @since 0.1.0
  */
+export * as DbUpdates from "./DbUpdates.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Resource from "./Resource.js"
 
 /**
