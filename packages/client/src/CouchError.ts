@@ -79,8 +79,18 @@ export const parseRetryAfter = (
   return Number.isNaN(date) ? Option.none() : Option.some(Duration.millis(Math.max(0, date - now)))
 }
 
-const statusError = <Tag extends string>(tag: Tag) =>
-  Schema.TaggedError<StatusError<Tag>>(`@effect-couchdb/client/CouchError/${tag}`)(tag, StatusErrorFields)
+const statusError = <Tag extends string>(tag: Tag) => {
+  class Base extends Schema.TaggedError<StatusError<Tag>>(`@effect-couchdb/client/CouchError/${tag}`)(
+    tag,
+    StatusErrorFields
+  ) {
+    readonly [TypeId]: TypeId = TypeId
+    override get message() {
+      return describeStatus(this)
+    }
+  }
+  return Base
+}
 
 /**
  * The shape every status error class shares.
@@ -98,12 +108,7 @@ export interface StatusError<Tag extends string> extends Schema.Struct.Type<type
  * @since 0.1.0
  * @category errors
  */
-export class BadRequest extends statusError("BadRequest") {
-  readonly [TypeId]: TypeId = TypeId
-  override get message() {
-    return describeStatus(this)
-  }
-}
+export class BadRequest extends statusError("BadRequest") {}
 
 /**
  * 401: missing or wrong credentials.
@@ -111,12 +116,7 @@ export class BadRequest extends statusError("BadRequest") {
  * @since 0.1.0
  * @category errors
  */
-export class Unauthorized extends statusError("Unauthorized") {
-  readonly [TypeId]: TypeId = TypeId
-  override get message() {
-    return describeStatus(this)
-  }
-}
+export class Unauthorized extends statusError("Unauthorized") {}
 
 /**
  * 403: authenticated, but not allowed (e.g. a `validate_doc_update` rejection).
@@ -124,12 +124,7 @@ export class Unauthorized extends statusError("Unauthorized") {
  * @since 0.1.0
  * @category errors
  */
-export class Forbidden extends statusError("Forbidden") {
-  readonly [TypeId]: TypeId = TypeId
-  override get message() {
-    return describeStatus(this)
-  }
-}
+export class Forbidden extends statusError("Forbidden") {}
 
 /**
  * 404: the database, document, view or attachment does not exist.
@@ -137,12 +132,7 @@ export class Forbidden extends statusError("Forbidden") {
  * @since 0.1.0
  * @category errors
  */
-export class NotFound extends statusError("NotFound") {
-  readonly [TypeId]: TypeId = TypeId
-  override get message() {
-    return describeStatus(this)
-  }
-}
+export class NotFound extends statusError("NotFound") {}
 
 /**
  * 405: the resource does not accept this method.
@@ -150,12 +140,7 @@ export class NotFound extends statusError("NotFound") {
  * @since 0.1.0
  * @category errors
  */
-export class MethodNotAllowed extends statusError("MethodNotAllowed") {
-  readonly [TypeId]: TypeId = TypeId
-  override get message() {
-    return describeStatus(this)
-  }
-}
+export class MethodNotAllowed extends statusError("MethodNotAllowed") {}
 
 /**
  * 406: the server cannot produce the requested content type.
@@ -163,12 +148,7 @@ export class MethodNotAllowed extends statusError("MethodNotAllowed") {
  * @since 0.1.0
  * @category errors
  */
-export class NotAcceptable extends statusError("NotAcceptable") {
-  readonly [TypeId]: TypeId = TypeId
-  override get message() {
-    return describeStatus(this)
-  }
-}
+export class NotAcceptable extends statusError("NotAcceptable") {}
 
 /**
  * 409: a document update conflict (stale or missing `_rev`).
@@ -176,12 +156,7 @@ export class NotAcceptable extends statusError("NotAcceptable") {
  * @since 0.1.0
  * @category errors
  */
-export class Conflict extends statusError("Conflict") {
-  readonly [TypeId]: TypeId = TypeId
-  override get message() {
-    return describeStatus(this)
-  }
-}
+export class Conflict extends statusError("Conflict") {}
 
 /**
  * 412: a precondition failed, e.g. creating a database that exists.
@@ -189,12 +164,7 @@ export class Conflict extends statusError("Conflict") {
  * @since 0.1.0
  * @category errors
  */
-export class PreconditionFailed extends statusError("PreconditionFailed") {
-  readonly [TypeId]: TypeId = TypeId
-  override get message() {
-    return describeStatus(this)
-  }
-}
+export class PreconditionFailed extends statusError("PreconditionFailed") {}
 
 /**
  * 413: the document or request body is larger than the server accepts.
@@ -202,12 +172,7 @@ export class PreconditionFailed extends statusError("PreconditionFailed") {
  * @since 0.1.0
  * @category errors
  */
-export class RequestEntityTooLarge extends statusError("RequestEntityTooLarge") {
-  readonly [TypeId]: TypeId = TypeId
-  override get message() {
-    return describeStatus(this)
-  }
-}
+export class RequestEntityTooLarge extends statusError("RequestEntityTooLarge") {}
 
 /**
  * 415: the request body has a content type the endpoint does not accept.
@@ -215,12 +180,7 @@ export class RequestEntityTooLarge extends statusError("RequestEntityTooLarge") 
  * @since 0.1.0
  * @category errors
  */
-export class UnsupportedMediaType extends statusError("UnsupportedMediaType") {
-  readonly [TypeId]: TypeId = TypeId
-  override get message() {
-    return describeStatus(this)
-  }
-}
+export class UnsupportedMediaType extends statusError("UnsupportedMediaType") {}
 
 /**
  * 416: the requested byte range cannot be served.
@@ -228,12 +188,7 @@ export class UnsupportedMediaType extends statusError("UnsupportedMediaType") {
  * @since 0.1.0
  * @category errors
  */
-export class RangeNotSatisfiable extends statusError("RangeNotSatisfiable") {
-  readonly [TypeId]: TypeId = TypeId
-  override get message() {
-    return describeStatus(this)
-  }
-}
+export class RangeNotSatisfiable extends statusError("RangeNotSatisfiable") {}
 
 /**
  * 417: e.g. a bulk update with `all_or_nothing` that failed validation.
@@ -241,12 +196,7 @@ export class RangeNotSatisfiable extends statusError("RangeNotSatisfiable") {
  * @since 0.1.0
  * @category errors
  */
-export class ExpectationFailed extends statusError("ExpectationFailed") {
-  readonly [TypeId]: TypeId = TypeId
-  override get message() {
-    return describeStatus(this)
-  }
-}
+export class ExpectationFailed extends statusError("ExpectationFailed") {}
 
 /**
  * 429: rate limited; `retryAfter` says when to try again.
@@ -255,10 +205,6 @@ export class ExpectationFailed extends statusError("ExpectationFailed") {
  * @category errors
  */
 export class TooManyRequests extends statusError("TooManyRequests") {
-  readonly [TypeId]: TypeId = TypeId
-  override get message() {
-    return describeStatus(this)
-  }
   /** `Retry-After` as a duration, when the server sent one. */
   get retryAfterDuration(): Option.Option<Duration.Duration> {
     return parseRetryAfter(this.retryAfter)
@@ -271,12 +217,7 @@ export class TooManyRequests extends statusError("TooManyRequests") {
  * @since 0.1.0
  * @category errors
  */
-export class InternalServerError extends statusError("InternalServerError") {
-  readonly [TypeId]: TypeId = TypeId
-  override get message() {
-    return describeStatus(this)
-  }
-}
+export class InternalServerError extends statusError("InternalServerError") {}
 
 /**
  * 503: the server (or a node) is unavailable; `retryAfter` may say when to try again.
@@ -285,10 +226,6 @@ export class InternalServerError extends statusError("InternalServerError") {
  * @category errors
  */
 export class ServiceUnavailable extends statusError("ServiceUnavailable") {
-  readonly [TypeId]: TypeId = TypeId
-  override get message() {
-    return describeStatus(this)
-  }
   /** `Retry-After` as a duration, when the server sent one. */
   get retryAfterDuration(): Option.Option<Duration.Duration> {
     return parseRetryAfter(this.retryAfter)
@@ -301,12 +238,7 @@ export class ServiceUnavailable extends statusError("ServiceUnavailable") {
  * @since 0.1.0
  * @category errors
  */
-export class UnexpectedStatus extends statusError("UnexpectedStatus") {
-  readonly [TypeId]: TypeId = TypeId
-  override get message() {
-    return describeStatus(this)
-  }
-}
+export class UnexpectedStatus extends statusError("UnexpectedStatus") {}
 
 /**
  * The request never got a complete response: connection refused, reset, timed out, or the
