@@ -26,10 +26,7 @@ import type { Resource } from "./Resource.js"
  * @since 0.1.0
  * @category schemas
  */
-export const Seq: Schema.Union<[typeof Schema.String, typeof Schema.Number]> = Schema.Union(
-  Schema.String,
-  Schema.Number
-)
+export const Seq: Schema.Union<[typeof Schema.String, typeof Schema.Number]> = SeqFeed.Seq
 
 /**
  * @since 0.1.0
@@ -145,7 +142,7 @@ export const toRequest = (params: ChangesParams): RequestOptions => {
   for (const [key, value] of Object.entries(rest)) query[key] = value
   query.filter = effectiveFilter
   query.view = view
-  query.heartbeat = heartbeat === true ? "true" : heartbeat === false ? undefined : heartbeat
+  query.heartbeat = SeqFeed.heartbeatParam(heartbeat)
   const headers: Record<string, string> = {}
   if (params.feed === "eventsource") headers.accept = "text/event-stream"
   if (lastEventId !== undefined) headers["last-event-id"] = lastEventId

@@ -80,7 +80,7 @@ export const open = (
   Effect.gen(function*() {
     const { heartbeat, ...rest } = params
     const response = yield* client.resource("_db_updates").get({
-      query: { ...rest, heartbeat: heartbeat === true ? "true" : heartbeat === false ? undefined : heartbeat },
+      query: { ...rest, heartbeat: SeqFeed.heartbeatParam(heartbeat) },
       ...(params.feed === "eventsource" ? { headers: { accept: "text/event-stream" } } : {})
     })
     const feed = yield* SeqFeed.open(response, params.feed ?? "normal", Feed.decoder(response, DbUpdate))

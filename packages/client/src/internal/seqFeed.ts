@@ -21,6 +21,10 @@ export type Seq = typeof Seq.Type
 /** @internal */
 export type FeedMode = "normal" | "longpoll" | "continuous" | "eventsource"
 
+/** `heartbeat=true` asks for the server's default interval; `false` sends none. @internal */
+export const heartbeatParam = (heartbeat: number | boolean | undefined): number | string | undefined =>
+  heartbeat === true ? "true" : heartbeat === false ? undefined : heartbeat
+
 /** @internal */
 export interface SeqFeed<A> {
   readonly rows: Stream.Stream<A, CouchError>
