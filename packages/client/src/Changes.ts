@@ -117,7 +117,11 @@ export const Change = <A, I>(doc: Schema.Schema<A, I, never>) =>
  */
 export interface ChangesFeed<Doc> {
   readonly changes: Stream.Stream<Change<Doc>, CouchError>
-  /** The `seq` of the last change read, then the server's `last_seq` once it sends one. */
+  /**
+   * The `seq` of the last change the stream has emitted (rows are emitted a network chunk
+   * at a time), then the server's `last_seq` once every change was emitted. To checkpoint
+   * exactly what you processed, save each change's own `seq`.
+   */
   readonly lastSeq: Effect.Effect<Option.Option<Seq>>
   /** The server's `pending` count, once it sends one (CouchDB 2.x+). */
   readonly pending: Effect.Effect<Option.Option<number>>

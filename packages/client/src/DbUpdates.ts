@@ -62,7 +62,7 @@ export type DbUpdate = typeof DbUpdate.Type
  */
 export interface DbUpdatesFeed {
   readonly updates: Stream.Stream<DbUpdate, CouchError>
-  /** The `seq` of the last update read, then the server's `last_seq` once it sends one. */
+  /** The `seq` of the last update emitted, then the server's `last_seq` once all were. */
   readonly lastSeq: Effect.Effect<Option.Option<Seq>>
 }
 

@@ -217,11 +217,14 @@ export function open(
       updateSeq: Option.none()
     }
     const decodeSeq = Schema.decodeUnknownOption(Changes.Seq)
-    const rows = yield* Feed.framed(response, "rows", decode, (key, value) => {
-      if (key === "total_rows" && typeof value === "number") meta.totalRows = Option.some(value)
-      else if (key === "offset" && typeof value === "number") meta.offset = Option.some(value)
-      else if (key === "update_seq") meta.updateSeq = decodeSeq(value)
-    })
+    const rows = yield* Feed.parse(
+      response,
+      Feed.framed(response, "rows", decode, (key, value) => {
+        if (key === "total_rows" && typeof value === "number") meta.totalRows = Option.some(value)
+        else if (key === "offset" && typeof value === "number") meta.offset = Option.some(value)
+        else if (key === "update_seq") meta.updateSeq = decodeSeq(value)
+      })
+    )
     return { rows, meta: Effect.sync(() => ({ ...meta })) }
   })
 }

@@ -33,11 +33,79 @@ export const decoder = <A, I>(response: CouchResponse, schema: Schema.Schema<A, 
 }
 
 /**
- * Streams the elements of the array member `arrayKey` of a JSON object body, decoding
- * each with `decode`; the other members go to `onMember` as they are read. The returned
- * effect reads the body up to the start of the array, so members sent before it (e.g.
- * `total_rows`) are known when it succeeds. The body is pulled as the stream is pulled:
- * nothing is read ahead of the consumer.
+ * A synchronous parser of a response body: it is fed the body's chunks in order and
+ * appends every complete item to `out`. Parsing is plain code, with no effect per item,
+ * so a feed costs little more than `JSON.parse` of its rows.
+ *
+ * @internal
+ */
+export interface BodyParser<A> {
+  /** Parses the next chunk; returns an error to stop the feed (after the items in `out`). */
+  readonly push: (bytes: Uint8Array, out: Array<A>) => CouchError | undefined
+  /** The body ended cleanly; returns an error when it was incomplete. */
+  readonly end: (out: Array<A>) => CouchError | undefined
+  /** True once `open` may return, e.g. when a view's header has been read. */
+  readonly ready: () => boolean
+}
+
+/**
+ * Runs `parser` over the body: reads until the parser is ready, then returns the stream of
+ * items. Items are emitted a network chunk at a time, and the body is read only as the
+ * stream is pulled. A failure (transport, decode) comes after the items parsed before it.
+ *
+ * @internal
+ */
+export const parse = <A>(
+  response: CouchResponse,
+  parser: BodyParser<A>
+): Effect.Effect<Stream.Stream<A, CouchError>, CouchError, Scope.Scope> =>
+  Effect.gen(function*() {
+    let pending: Array<A> = []
+    let failure: CouchError | undefined
+    let ended = false
+    const pull = yield* Stream.toPull(response.stream)
+
+    // One step: pull chunks from the body and parse them, or note the end of the body.
+    const step: Effect.Effect<void, CouchError> = Effect.matchEffect(pull, {
+      onFailure: Option.match({
+        onNone: () =>
+          Effect.sync(() => {
+            ended = true
+            failure ??= parser.end(pending)
+          }),
+        onSome: Effect.fail
+      }),
+      onSuccess: (chunks) =>
+        Effect.sync(() => {
+          for (const chunk of chunks) {
+            if (failure !== undefined) return
+            failure = parser.push(chunk, pending)
+          }
+        })
+    })
+
+    const next: Effect.Effect<Chunk.Chunk<A>, Option.Option<CouchError>> = Effect.suspend(() => {
+      if (pending.length > 0) {
+        const out = Chunk.unsafeFromArray(pending)
+        pending = []
+        return Effect.succeed(out)
+      }
+      if (failure !== undefined) return Effect.fail(Option.some(failure))
+      if (ended) return Effect.fail(Option.none())
+      return Effect.zipRight(Effect.mapError(step, Option.some), next)
+    })
+
+    while (!parser.ready() && !ended && failure === undefined) {
+      yield* step
+    }
+    if (failure !== undefined && pending.length === 0) return yield* Effect.fail(failure)
+    return Stream.repeatEffectChunkOption(next)
+  })
+
+/**
+ * Parses the elements of the array member `arrayKey` of a JSON object body, decoding each
+ * with `decode`; the other members go to `onMember` as they are read. Ready once the array
+ * has started, so members sent before it (e.g. `total_rows`) are known when `parse` returns.
  *
  * @internal
  */
@@ -46,149 +114,117 @@ export const framed = <A>(
   arrayKey: string,
   decode: (json: unknown) => Either.Either<A, CouchError>,
   onMember: (key: string, value: unknown) => void
-): Effect.Effect<Stream.Stream<A, CouchError>, CouchError, Scope.Scope> =>
-  Effect.gen(function*() {
-    const pending: Array<A> = []
-    let failure: CouchError | undefined
-    const framer = JsonFramer.make(arrayKey, {
-      onElement: (text) => {
-        if (failure !== undefined) return
-        const decoded = Either.flatMap(parseJsonText(response, text), decode)
-        if (Either.isLeft(decoded)) failure = decoded.left
-        else pending.push(decoded.right)
-      },
-      onMember: (key, text) => {
-        if (failure !== undefined) return
-        const parsed = parseJsonText(response, text)
-        if (Either.isLeft(parsed)) failure = parsed.left
-        else onMember(key, parsed.right)
-      }
-    })
-    const pull = yield* Stream.toPull(response.stream)
-    let ended = false
-
-    // One step: pull a chunk from the body and frame it, or note the end of the body.
-    const step: Effect.Effect<void, CouchError> = Effect.matchEffect(pull, {
-      onFailure: Option.match({
-        onNone: () => {
-          ended = true
-          const incomplete = framer.end()
-          if (incomplete !== undefined && failure === undefined) failure = decodeError(response, incomplete)
-          return Effect.void
-        },
-        onSome: Effect.fail
-      }),
-      onSuccess: (chunks) =>
-        Effect.sync(() => {
-          for (const chunk of chunks) framer.push(chunk)
-          const structural = framer.failure()
-          if (structural !== undefined && failure === undefined) failure = decodeError(response, structural)
-        })
-    })
-
-    const next: Effect.Effect<Chunk.Chunk<A>, Option.Option<CouchError>> = Effect.suspend(() => {
-      if (pending.length > 0) return Effect.succeed(Chunk.unsafeFromArray(pending.splice(0)))
-      if (failure !== undefined) return Effect.fail(Option.some(failure))
-      if (ended) return Effect.fail(Option.none())
-      return Effect.zipRight(Effect.mapError(step, Option.some), next)
-    })
-
-    while (!framer.arrayStarted() && !ended && failure === undefined) {
-      yield* step
+): BodyParser<A> => {
+  let out: Array<A> = []
+  let failure: CouchError | undefined
+  const framer = JsonFramer.make(arrayKey, {
+    onElement: (text) => {
+      if (failure !== undefined) return
+      const decoded = Either.flatMap(parseJsonText(response, text), decode)
+      if (Either.isLeft(decoded)) failure = decoded.left
+      else out.push(decoded.right)
+    },
+    onMember: (key, text) => {
+      if (failure !== undefined) return
+      const parsed = parseJsonText(response, text)
+      if (Either.isLeft(parsed)) failure = parsed.left
+      else onMember(key, parsed.right)
     }
-    if (failure !== undefined && pending.length === 0) return yield* Effect.fail(failure)
-    return Stream.repeatEffectChunkOption(next)
   })
+  const structural = (message: string | undefined) =>
+    failure ?? (message === undefined ? undefined : decodeError(response, message))
+  return {
+    push: (bytes, into) => {
+      out = into
+      framer.push(bytes)
+      return structural(framer.failure())
+    },
+    end: (into) => {
+      out = into
+      return structural(framer.end())
+    },
+    ready: () => framer.arrayStarted()
+  }
+}
 
 /**
- * The body as UTF-8 lines (ended by `\n` or `\r\n`), safe across chunk boundaries (unlike
- * the v3 platform's Ndjson). A last line without its newline is emitted when the body ends,
- * but not when the body fails: half a line cut by a broken connection is not a line (Effect's
- * `Stream.splitLines` emits it before the failure). An incomplete UTF-8 sequence at the end
- * becomes U+FFFD instead of being dropped.
+ * Parses a body line by line (`\n` or `\r\n`), safe across chunk boundaries. A last line
+ * without its newline is parsed when the body ends, but not when it fails: half a line cut
+ * by a broken connection is not a line. An incomplete UTF-8 sequence at the end becomes
+ * U+FFFD instead of being dropped.
  *
  * @internal
  */
-export const lines = (response: CouchResponse): Stream.Stream<string, CouchError> =>
-  Stream.suspend(() => {
-    const decoder = new TextDecoder("utf-8")
-    let partial = ""
-    const complete = (text: string): ReadonlyArray<string> => {
-      const out: Array<string> = []
-      let from = 0
-      let newline = text.indexOf("\n")
-      while (newline !== -1) {
-        const line = partial + text.slice(from, newline)
+export const lines = <A>(onLine: (line: string, out: Array<A>) => CouchError | undefined): BodyParser<A> => {
+  const textDecoder = new TextDecoder("utf-8")
+  let partial = ""
+  const each = (text: string, out: Array<A>): CouchError | undefined => {
+    let from = 0
+    let newline = text.indexOf("\n")
+    while (newline !== -1) {
+      let line = text.slice(from, newline)
+      if (partial !== "") {
+        line = partial + line
         partial = ""
-        out.push(line.endsWith("\r") ? line.slice(0, -1) : line)
-        from = newline + 1
-        newline = text.indexOf("\n", from)
       }
-      partial += text.slice(from)
-      return out
+      const failure = onLine(line.endsWith("\r") ? line.slice(0, -1) : line, out)
+      if (failure !== undefined) return failure
+      from = newline + 1
+      newline = text.indexOf("\n", from)
     }
-    return response.stream.pipe(
-      Stream.mapConcat((bytes) => complete(decoder.decode(bytes, { stream: true }))),
-      Stream.concat(Stream.suspend(() => {
-        const rest = partial + decoder.decode()
-        partial = ""
-        return rest === "" ? Stream.empty : Stream.make(rest.endsWith("\r") ? rest.slice(0, -1) : rest)
-      }))
-    )
-  })
+    partial += text.slice(from)
+    return undefined
+  }
+  return {
+    push: (bytes, out) => each(textDecoder.decode(bytes, { stream: true }), out),
+    end: (out) => {
+      const rest = partial + textDecoder.decode()
+      partial = ""
+      return rest === "" ? undefined : onLine(rest.endsWith("\r") ? rest.slice(0, -1) : rest, out)
+    },
+    ready: () => true
+  }
+}
 
 /** @internal */
 export interface ServerSentEvent {
   readonly event: string | undefined
   readonly data: string
   readonly id: string | undefined
-  readonly retry: number | undefined
 }
 
 /**
  * Parses `text/event-stream` lines into events, following the WHATWG rules: comments
  * (`:`) ignored, `data` lines joined with `\n`, one optional space after the colon removed,
- * an event dispatched at each blank line.
+ * an event dispatched at each blank line, the last event id kept across events.
  *
  * @internal
  */
-export const serverSentEvents = <E, R>(lines: Stream.Stream<string, E, R>): Stream.Stream<ServerSentEvent, E, R> =>
-  Stream.suspend(() => {
-    let event: string | undefined
-    let data: Array<string> = []
-    let id: string | undefined
-    let retry: number | undefined
-    let hasFields = false
-    return Stream.mapConcat(lines, (line): ReadonlyArray<ServerSentEvent> => {
-      if (line === "") {
-        if (!hasFields) return []
-        const out: ServerSentEvent = { event, data: data.join("\n"), id, retry }
-        event = undefined
-        data = []
-        retry = undefined
-        hasFields = false
-        return [out]
-      }
-      if (line.startsWith(":")) return []
-      const colon = line.indexOf(":")
-      const field = colon === -1 ? line : line.slice(0, colon)
-      let value = colon === -1 ? "" : line.slice(colon + 1)
-      if (value.startsWith(" ")) value = value.slice(1)
-      hasFields = true
-      switch (field) {
-        case "event":
-          event = value
-          break
-        case "data":
-          data.push(value)
-          break
-        case "id":
-          if (!value.includes("\0")) id = value
-          break
-        case "retry":
-          if (/^\d+$/.test(value)) retry = Number(value)
-          break
-      }
-      return []
-    })
+export const serverSentEvents = <A>(
+  onEvent: (event: ServerSentEvent, out: Array<A>) => CouchError | undefined
+): BodyParser<A> => {
+  let event: string | undefined
+  let data: Array<string> = []
+  let id: string | undefined
+  let hasFields = false
+  return lines((line, out) => {
+    if (line === "") {
+      if (!hasFields) return undefined
+      const dispatched: ServerSentEvent = { event, data: data.join("\n"), id }
+      event = undefined
+      data = []
+      hasFields = false
+      return onEvent(dispatched, out)
+    }
+    if (line.startsWith(":")) return undefined
+    const colon = line.indexOf(":")
+    const field = colon === -1 ? line : line.slice(0, colon)
+    let value = colon === -1 ? "" : line.slice(colon + 1)
+    if (value.startsWith(" ")) value = value.slice(1)
+    hasFields = true
+    if (field === "event") event = value
+    else if (field === "data") data.push(value)
+    else if (field === "id" && !value.includes("\0")) id = value
+    return undefined
   })
+}

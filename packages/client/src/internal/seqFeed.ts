@@ -1,6 +1,6 @@
+import type * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { identity } from "effect/Function"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
@@ -41,8 +41,8 @@ const isEndLine = (value: unknown): boolean =>
  * Reads a sequence-ordered feed (`_changes`, `_db_updates`) in any of its modes: a JSON
  * body with a `results` array (normal, longpoll), one JSON object per line with blank
  * heartbeats and a final `{"last_seq"…}` line (continuous), or server-sent events with
- * heartbeat events (eventsource). `lastSeq` follows the rows as they are pulled, never
- * ahead of the consumer, then takes the server's `last_seq`.
+ * heartbeat events (eventsource). `lastSeq` follows the rows as the stream emits them (a
+ * network chunk at a time), then takes the server's `last_seq` once every row was emitted.
  *
  * @internal
  */
@@ -53,47 +53,43 @@ export const open = <A extends { readonly seq: Seq | null }>(
 ): Effect.Effect<SeqFeed<A>, CouchError, Scope.Scope> =>
   Effect.gen(function*() {
     const state = { lastSeq: Option.none<Seq>(), pending: Option.none<number>() }
-    // The end of the feed as the server reported it, applied once every row was pulled.
+    // The end of the feed as the server reported it, applied once every row was emitted.
     const end = { lastSeq: Option.none<Seq>(), pending: Option.none<number>() }
-    const applyEnd = Effect.sync(() => {
-      if (Option.isSome(end.lastSeq)) state.lastSeq = end.lastSeq
-      if (Option.isSome(end.pending)) state.pending = end.pending
-    })
-    const track = (row: A) =>
-      Effect.sync(() => {
-        if (row.seq !== null) state.lastSeq = Option.some(row.seq)
-        return row
-      })
     const decodeSeq = Schema.decodeUnknownOption(Seq)
     const decodeEnd = Schema.decodeUnknownOption(LastSeqLine)
 
-    const parsed: Stream.Stream<A, CouchError> = mode === "continuous"
-      ? Feed.lines(response).pipe(
-        Stream.filter((line) => line.trim() !== ""),
-        Stream.mapEffect((line) =>
-          Either.flatMap(Feed.parseJsonText(response, line), (value): Either.Either<Option.Option<A>, CouchError> => {
-            const endLine = isEndLine(value) ? decodeEnd(value) : Option.none()
-            if (Option.isNone(endLine)) return Either.map(decodeRow(value), Option.some)
-            end.lastSeq = Option.some(endLine.value.last_seq)
-            end.pending = Option.fromNullable(endLine.value.pending)
-            return Either.right(Option.none())
-          })
-        ),
-        Stream.filterMap(identity)
-      )
+    const row = (text: string, out: Array<A>): CouchError | undefined => {
+      const parsed = Either.flatMap(Feed.parseJsonText(response, text), (value) => {
+        const endLine = isEndLine(value) ? decodeEnd(value) : Option.none()
+        if (Option.isNone(endLine)) return Either.map(decodeRow(value), (decoded) => out.push(decoded))
+        end.lastSeq = Option.some(endLine.value.last_seq)
+        end.pending = Option.fromNullable(endLine.value.pending)
+        return Either.right(0)
+      })
+      return Either.isLeft(parsed) ? parsed.left : undefined
+    }
+
+    const parser: Feed.BodyParser<A> = mode === "continuous"
+      ? Feed.lines((line, out) => line.trim() === "" ? undefined : row(line, out))
       : mode === "eventsource"
-      ? Feed.serverSentEvents(Feed.lines(response)).pipe(
-        Stream.filter((event) => event.event !== "heartbeat" && event.data.trim() !== ""),
-        Stream.mapEffect((event) => Either.flatMap(Feed.parseJsonText(response, event.data), decodeRow))
+      ? Feed.serverSentEvents((event, out) =>
+        event.event === "heartbeat" || event.data.trim() === "" ? undefined : row(event.data, out)
       )
-      : yield* Feed.framed(response, "results", decodeRow, (key, value) => {
+      : Feed.framed(response, "results", decodeRow, (key, value) => {
         if (key === "last_seq") end.lastSeq = decodeSeq(value)
         if (key === "pending" && typeof value === "number") end.pending = Option.some(value)
       })
 
+    const track = (rows: Chunk.Chunk<A>) => {
+      for (const next of rows) if (next.seq !== null) state.lastSeq = Option.some(next.seq)
+      return rows
+    }
+    const applyEnd = Effect.sync(() => {
+      if (Option.isSome(end.lastSeq)) state.lastSeq = end.lastSeq
+      if (Option.isSome(end.pending)) state.pending = end.pending
+    })
     return {
-      // Per element, so lastSeq never runs ahead of what the consumer has pulled.
-      rows: parsed.pipe(Stream.mapEffect(track), Stream.onEnd(applyEnd)),
+      rows: (yield* Feed.parse(response, parser)).pipe(Stream.mapChunks(track), Stream.onEnd(applyEnd)),
       lastSeq: Effect.sync(() => state.lastSeq),
       pending: Effect.sync(() => state.pending)
     }
