@@ -69,24 +69,35 @@ const toCouchResponse = (
 ): CouchResponse => {
   // Failures while reading a body that has started to arrive are transport failures.
   const bodyFailed = (error: { readonly cause?: unknown }) => transportError(method, url, error.cause ?? error)
-  const text = Effect.mapError(response.text, bodyFailed)
-  const json = Effect.flatMap(text, parseJson(method, url))
+  // Built on access: most callers read the body one way only.
+  const text = () => Effect.mapError(response.text, bodyFailed)
+  const json = () => Effect.flatMap(text(), parseJson(method, url))
   return {
     status: response.status,
     headers: response.headers,
     method,
     url,
-    text,
-    bytes: Effect.mapBoth(response.arrayBuffer, { onFailure: bodyFailed, onSuccess: (b) => new Uint8Array(b) }),
-    stream: Stream.mapError(response.stream, bodyFailed),
-    json,
-    decode: (schema) => Effect.flatMap(json, decodeWith(schema, method, url))
+    get text() {
+      return text()
+    },
+    get bytes() {
+      return Effect.mapBoth(response.arrayBuffer, { onFailure: bodyFailed, onSuccess: (b) => new Uint8Array(b) })
+    },
+    get stream() {
+      return Stream.mapError(response.stream, bodyFailed)
+    },
+    get json() {
+      return json()
+    },
+    decode: (schema) => Effect.flatMap(json(), decodeWith(schema, method, url))
   }
 }
 
 const alwaysSensitive = ["authorization", "cookie", "set-cookie", /^x-auth-couchdb-/i]
 
 const isOrigin = (url: string, origin: string): boolean => {
+  // Every URL the client builds starts with its origin and a slash: no parsing needed.
+  if (url.startsWith(`${origin}/`)) return true
   try {
     return new URL(url).origin === origin
   } catch {
@@ -219,29 +230,33 @@ export const make = (options: Options): Effect.Effect<Service, InvalidRequest, H
         return yield* attempt(false)
       }).pipe(
         Effect.tapError((error) => Effect.annotateCurrentSpan("error.type", error._tag)),
-        Effect.withSpan(request.operation ?? operationName(request.method, request.segments), {
-          kind: "client",
-          captureStackTrace: false,
-          attributes: {
-            ...options.spanAttributes,
-            "db.system": "couchdb",
-            "db.system.name": "couchdb",
-            "db.operation.name": request.operation ?? operationName(request.method, request.segments),
-            ...(request.segments[0] !== undefined &&
-                (!request.segments[0].startsWith("_") || isSystemDatabase(request.segments[0]))
-              ? { "db.namespace": request.segments[0] }
-              : {}),
-            "server.address": parsedBase.hostname,
-            "server.port": serverPort,
-            "http.request.method": request.method,
-            "couchdb.auth": auth.name
-          }
-        }),
-        Effect.locallyWith(
+        withSpan(request, auth),
+        // The platform already redacts authorization, cookie and set-cookie; a provider may add more.
+        auth.sensitiveHeaders.length === 0 ? identity : Effect.locallyWith(
           Headers.currentRedactedNames,
           (names) => [...names, ...alwaysSensitive, ...auth.sensitiveHeaders]
         )
       )
+
+    const withSpan = (request: CouchRequest, auth: Provider) => {
+      const operation = request.operation ?? operationName(request.method, request.segments)
+      const db = request.segments[0]
+      return Effect.withSpan(operation, {
+        kind: "client",
+        captureStackTrace: false,
+        attributes: {
+          ...options.spanAttributes,
+          "db.system": "couchdb",
+          "db.system.name": "couchdb",
+          "db.operation.name": operation,
+          ...(db !== undefined && (!db.startsWith("_") || isSystemDatabase(db)) ? { "db.namespace": db } : {}),
+          "server.address": parsedBase.hostname,
+          "server.port": serverPort,
+          "http.request.method": request.method,
+          "couchdb.auth": auth.name
+        }
+      })
+    }
 
     const service: Service = {
       url: baseUrl,
