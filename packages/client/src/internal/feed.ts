@@ -124,6 +124,12 @@ export const framed = <A>(
       if (Either.isLeft(decoded)) failure = decoded.left
       else out.push(decoded.right)
     },
+    onParsedElement: (value) => {
+      if (failure !== undefined) return
+      const decoded = decode(value)
+      if (Either.isLeft(decoded)) failure = decoded.left
+      else out.push(decoded.right)
+    },
     onMember: (key, text) => {
       if (failure !== undefined) return
       const parsed = parseJsonText(response, text)

@@ -26,6 +26,8 @@ export interface JsonFramer {
 export interface FramerHandlers {
   /** One complete element of the array member, as JSON text. */
   readonly onElement: (json: string) => void
+  /** One complete element the framer has already parsed (the one-row-per-line fast path). */
+  readonly onParsedElement: (value: unknown) => void
   /** Any other top-level member, with its value as JSON text. */
   readonly onMember: (key: string, json: string) => void
 }
@@ -39,7 +41,10 @@ const CLOSE_BRACE = 0x7d
 const OPEN_BRACKET = 0x5b
 const CLOSE_BRACKET = 0x5d
 
-const isWhitespace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
+const NEWLINE = 0x0a
+const CARRIAGE_RETURN = 0x0d
+
+const isWhitespace = (c: number) => c === 0x20 || c === NEWLINE || c === CARRIAGE_RETURN || c === 0x09
 
 /** @internal */
 export const make = (arrayKey: string, handlers: FramerHandlers): JsonFramer => {
@@ -76,6 +81,34 @@ export const make = (arrayKey: string, handlers: FramerHandlers): JsonFramer => 
   }
 
   const isBlank = (text: string) => text.trim() === ""
+
+  /**
+   * CouchDB writes one row per line: an element that starts a line usually ends it, just
+   * before `,\r\n` or `\r\n`. If that line parses as JSON it is the whole element (a
+   * JSON value cannot have a proper prefix that is itself a complete value starting with
+   * the same `{`), so the bytes in between need no scanning. Returns where to go on, or -1
+   * to scan as usual (single-line bodies, a row cut by the chunk, anything unexpected).
+   */
+  const wholeLine = (chunk: Uint8Array, start: number): number => {
+    const newline = chunk.indexOf(NEWLINE, start)
+    if (newline === -1) return -1
+    let end = newline
+    if (chunk[end - 1] === CARRIAGE_RETURN) end--
+    const comma = chunk[end - 1] === COMMA
+    if (comma) end--
+    if (chunk[end - 1] !== CLOSE_BRACE) return -1
+    let value: unknown
+    try {
+      value = JSON.parse(decoder.decode(chunk.subarray(start, end)))
+    } catch {
+      return -1
+    }
+    handlers.onParsedElement(value)
+    parts = []
+    // After a comma the next element's capture starts; otherwise `]` follows (maybe after whitespace).
+    captureStart = comma ? newline + 1 : end
+    return comma ? newline + 1 : end
+  }
 
   const push = (chunk: Uint8Array): void => {
     if (error !== undefined) return
@@ -134,6 +167,13 @@ export const make = (arrayKey: string, handlers: FramerHandlers): JsonFramer => 
         }
         i++
         continue
+      }
+      if (c === OPEN_BRACE && inArray && depth === 2 && i > 0 && chunk[i - 1] === NEWLINE) {
+        const next = wholeLine(chunk, i)
+        if (next !== -1) {
+          i = next
+          continue
+        }
       }
       switch (c) {
         case QUOTE:
