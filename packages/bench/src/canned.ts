@@ -1,0 +1,407 @@
+/**
+ * The canned server: node:http answering with pre-built bodies in Apache CouchDB 3.x's exact
+ * byte layout, so that the client, not the server, is what is measured. It runs in the
+ * parent process, never in a measured child.
+ *
+ * The database name selects the body (so every client can address it with its own API):
+ *
+ * - `s1/doc1k` — a 1 KB document (`Content-Length`, like CouchDB's document GET).
+ * - `v_lines_<rows>/_all_docs` — `_all_docs?include_docs=true`, chunked, CouchDB 3.x layout:
+ *   `{"total_rows":N,"offset":0,"rows":[\r\n`, rows joined by `,\r\n`, `\r\n]}`, then `\n`.
+ * - `v_oneline_<rows>/_all_docs` — the same rows on one line (pouchdb-server's layout,
+ *   `Content-Length`).
+ * - `c_<changes>/_changes` — `feed=continuous`: one change per line with string sequences,
+ *   a heartbeat `\n` chunk every `heartbeatEvery` changes, then `{"last_seq":…,"pending":0}`;
+ *   `feed=normal`/`longpoll` (what nano's and Cloudant's followers ask for): `since`/`limit`
+ *   batches in CouchDB 3.x's `{"results":[\n` … `,\r\n` … `\n],\n"last_seq":…,"pending":N}` layout.
+ * - `a_<bytes>/blob/data.bin` — GET serves the attachment's bytes (`Content-Length`), PUT
+ *   reads and counts them (gunzipping a gzip request body) and answers 201.
+ *
+ * Bodies are chunked in `chunkBytes` pieces (CouchDB's `chunked_response_buffer` default is
+ * 1490 bytes), written in corked batches with backpressure.
+ */
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
+import * as zlib from "node:zlib"
+import {
+  allDocsRow,
+  attachmentBlock,
+  attachmentPieces,
+  changeLine,
+  hex32,
+  revOf,
+  seqNumber,
+  seqOf,
+  smallDocument
+} from "./bodies.js"
+import type { Work } from "./jobs.js"
+
+export interface CannedOptions {
+  /** Size of the chunks of chunked bodies (default 1490, CouchDB's `chunked_response_buffer`). */
+  readonly chunkBytes: number
+  /** A heartbeat `\n` every this many changes in the continuous feed. */
+  readonly heartbeatEvery: number
+  /** Size of the scenario-1 document. */
+  readonly docBytes: number
+}
+
+export interface CannedServer {
+  readonly url: string
+  /** Builds the bodies `work` needs before it is measured (and drops the others). */
+  readonly prepare: (work: Work) => void
+  /** The body size of a view or continuous feed (building it if needed). */
+  readonly bodyBytes: (work: Work) => number | undefined
+  /** Drops every cached body. */
+  readonly release: () => void
+  readonly close: () => Promise<void>
+}
+
+/** Accumulates text and cuts it into byte pieces of `chunkBytes`; `cut` ends a chunk early. */
+class PieceBuilder {
+  private readonly pieces: Array<Buffer> = []
+  private text: Array<string> = []
+  private textLength = 0
+  private carry: Buffer | undefined
+  constructor(private readonly chunkBytes: number) {}
+
+  add(s: string): void {
+    this.text.push(s)
+    this.textLength += s.length
+    if (this.textLength >= 1 << 20) this.encode(false)
+  }
+
+  cut(): void {
+    this.encode(true)
+  }
+
+  done(): Array<Buffer> {
+    this.encode(true)
+    return this.pieces
+  }
+
+  private encode(final: boolean): void {
+    let bytes = Buffer.from(this.text.join(""), "utf8")
+    this.text = []
+    this.textLength = 0
+    if (this.carry !== undefined) {
+      bytes = Buffer.concat([this.carry, bytes])
+      this.carry = undefined
+    }
+    let offset = 0
+    while (bytes.length - offset >= this.chunkBytes) {
+      this.pieces.push(bytes.subarray(offset, offset + this.chunkBytes))
+      offset += this.chunkBytes
+    }
+    if (offset < bytes.length) {
+      if (final) this.pieces.push(bytes.subarray(offset))
+      else this.carry = bytes.subarray(offset)
+    }
+  }
+}
+
+const viewBody = (rows: number, layout: "lines" | "oneline", chunkBytes: number): Array<Buffer> => {
+  const header = `{"total_rows":${rows},"offset":0,"rows":[`
+  if (layout === "oneline") {
+    const b = new PieceBuilder(64 * 1024)
+    b.add(header)
+    for (let i = 1; i <= rows; i++) b.add(i === 1 ? allDocsRow(i) : "," + allDocsRow(i))
+    b.add("]}\n")
+    return b.done()
+  }
+  const b = new PieceBuilder(chunkBytes)
+  b.add(header + "\r\n")
+  b.cut()
+  for (let i = 1; i <= rows; i++) b.add(i === 1 ? allDocsRow(i) : ",\r\n" + allDocsRow(i))
+  b.cut()
+  b.add("\r\n]}")
+  b.cut()
+  b.add("\n")
+  return b.done()
+}
+
+const continuousBody = (lines: ReadonlyArray<string>, heartbeatEvery: number, chunkBytes: number): Array<Buffer> => {
+  const b = new PieceBuilder(chunkBytes)
+  for (let i = 0; i < lines.length; i++) {
+    b.add(lines[i] + "\n")
+    if (heartbeatEvery > 0 && (i + 1) % heartbeatEvery === 0) {
+      b.cut()
+      b.add("\n")
+      b.cut()
+    }
+  }
+  b.cut()
+  b.add(`{"last_seq":"${seqOf(lines.length)}","pending":0}\n`)
+  b.cut()
+  b.add("\n")
+  return b.done()
+}
+
+const normalBody = (
+  lines: ReadonlyArray<string>,
+  since: number,
+  limit: number,
+  chunkBytes: number
+): Array<Buffer> => {
+  const from = Math.min(Math.max(since, 0), lines.length)
+  const to = Math.min(lines.length, from + limit)
+  const b = new PieceBuilder(chunkBytes)
+  b.add("{\"results\":[\n")
+  b.cut()
+  if (to > from) b.add(lines.slice(from, to).join(",\r\n"))
+  b.add(`\n],\n"last_seq":"${seqOf(to)}","pending":${lines.length - to}}\n`)
+  b.cut()
+  b.add("\n")
+  return b.done()
+}
+
+const baseHeaders = (): Record<string, string> => ({
+  "Cache-Control": "must-revalidate",
+  "Server": "CouchDB/3.5.0 (Erlang OTP/25)",
+  "X-Couch-Request-ID": Math.floor(Math.random() * 0xffffffffff).toString(16).padStart(10, "0"),
+  "X-CouchDB-Body-Time": "0"
+})
+
+const sendJson = (res: http.ServerResponse, status: number, body: string, extra: Record<string, string> = {}) => {
+  const bytes = Buffer.from(body, "utf8")
+  res.writeHead(status, {
+    ...baseHeaders(),
+    "Content-Type": "application/json",
+    "Content-Length": String(bytes.length),
+    ...extra
+  })
+  res.end(bytes)
+}
+
+const notFound = (res: http.ServerResponse) => sendJson(res, 404, "{\"error\":\"not_found\",\"reason\":\"missing\"}\n")
+
+/** Writes `pieces` with backpressure, 64 pieces per corked batch, then ends the response. */
+const pump = (res: http.ServerResponse, pieces: Iterator<Buffer>) => {
+  let aborted = false
+  res.once("close", () => {
+    aborted = true
+  })
+  const step = () => {
+    for (;;) {
+      if (aborted) return
+      res.cork()
+      let ok = true
+      let ended = false
+      for (let k = 0; k < 64; k++) {
+        const next = pieces.next()
+        if (next.done === true) {
+          ended = true
+          break
+        }
+        ok = res.write(next.value) && ok
+      }
+      res.uncork()
+      if (ended) {
+        res.end()
+        return
+      }
+      if (!ok) {
+        res.once("drain", step)
+        return
+      }
+    }
+  }
+  step()
+}
+
+const totalLength = (pieces: ReadonlyArray<Buffer>) => pieces.reduce((sum, piece) => sum + piece.length, 0)
+
+const readAll = (req: http.IncomingMessage): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const parts: Array<Buffer> = []
+    req.on("data", (chunk: Buffer) => parts.push(chunk))
+    req.on("end", () => resolve(Buffer.concat(parts)))
+    req.on("error", reject)
+  })
+
+const queryNumber = (url: URL, name: string, fallback: number): number => {
+  const value = url.searchParams.get(name)
+  if (value === null) return fallback
+  const n = Number(value)
+  return Number.isFinite(n) ? n : fallback
+}
+
+export const start = async (options: CannedOptions): Promise<CannedServer> => {
+  const views = new Map<string, Array<Buffer>>()
+  const changeLines = new Map<number, ReadonlyArray<string>>()
+  const continuous = new Map<number, Array<Buffer>>()
+  let block: Buffer | undefined
+  const doc = Buffer.from(smallDocument(options.docBytes), "utf8")
+  const docEtag = `"${revOf(1)}"`
+
+  const view = (rows: number, layout: "lines" | "oneline") => {
+    const key = `${layout}:${rows}`
+    let pieces = views.get(key)
+    if (pieces === undefined) {
+      pieces = viewBody(rows, layout, options.chunkBytes)
+      views.set(key, pieces)
+    }
+    return pieces
+  }
+  const linesOf = (changes: number) => {
+    let lines = changeLines.get(changes)
+    if (lines === undefined) {
+      const built: Array<string> = new Array(changes)
+      for (let i = 0; i < changes; i++) built[i] = changeLine(i + 1)
+      lines = built
+      changeLines.set(changes, lines)
+    }
+    return lines
+  }
+  const continuousOf = (changes: number) => {
+    let pieces = continuous.get(changes)
+    if (pieces === undefined) {
+      pieces = continuousBody(linesOf(changes), options.heartbeatEvery, options.chunkBytes)
+      continuous.set(changes, pieces)
+    }
+    return pieces
+  }
+  const blockOf = () => (block ??= attachmentBlock())
+
+  const release = () => {
+    views.clear()
+    changeLines.clear()
+    continuous.clear()
+  }
+
+  const prepare = (work: Work) => {
+    release()
+    switch (work.kind) {
+      case "view":
+        view(work.rows, work.layout)
+        break
+      case "changes":
+        continuousOf(work.changes)
+        break
+      case "att-down":
+      case "att-up":
+        blockOf()
+        break
+      default:
+        break
+    }
+  }
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? "/", "http://canned.local")
+    const segments = url.pathname.split("/").filter((s) => s !== "").map(decodeURIComponent)
+    const method = req.method ?? "GET"
+    const [db, second, third] = segments
+    if (db === undefined) {
+      await readAll(req)
+      return sendJson(res, 200, "{\"couchdb\":\"Welcome\",\"version\":\"3.5.0\",\"vendor\":{\"name\":\"bench\"}}\n")
+    }
+    const match = /^(s1|v_lines|v_oneline|c|a)(?:_(\d+))?$/.exec(db)
+    if (match === null) {
+      await readAll(req)
+      return notFound(res)
+    }
+    const family = match[1]
+    const size = Number(match[2] ?? "0")
+
+    if (family === "a" && second === "blob" && third === "data.bin" && method === "PUT") {
+      const encoded = (req.headers["content-encoding"] ?? "").includes("gzip")
+      const source: NodeJS.ReadableStream = encoded ? req.pipe(zlib.createGunzip()) : req
+      let received = 0
+      source.on("data", (chunk: Buffer) => {
+        received += chunk.length
+      })
+      await new Promise<void>((resolve, reject) => {
+        source.on("end", resolve)
+        source.on("error", reject)
+      })
+      if (received !== size) {
+        return sendJson(res, 400, `{"error":"bad_request","reason":"expected ${size} bytes, received ${received}"}\n`)
+      }
+      return sendJson(res, 201, `{"ok":true,"id":"blob","rev":"2-${hex32(2)}"}\n`, {
+        Location: `http://${req.headers.host ?? "localhost"}/${db}/blob/data.bin`
+      })
+    }
+
+    await readAll(req)
+    if (family === "s1" && second !== undefined && third === undefined && method === "GET") {
+      if (second !== "doc1k") return notFound(res)
+      res.writeHead(200, {
+        ...baseHeaders(),
+        "Content-Type": "application/json",
+        "Content-Length": String(doc.length),
+        "ETag": docEtag
+      })
+      res.end(doc)
+      return
+    }
+    if ((family === "v_lines" || family === "v_oneline") && second === "_all_docs") {
+      const pieces = view(size, family === "v_lines" ? "lines" : "oneline")
+      if (family === "v_oneline") {
+        res.writeHead(200, {
+          ...baseHeaders(),
+          "Content-Type": "application/json",
+          "Content-Length": String(totalLength(pieces))
+        })
+      } else {
+        res.writeHead(200, { ...baseHeaders(), "Content-Type": "application/json", "Transfer-Encoding": "chunked" })
+      }
+      return pump(res, pieces[Symbol.iterator]())
+    }
+    if (family === "c" && second === "_changes") {
+      const feed = url.searchParams.get("feed") ?? "normal"
+      const since = seqNumber(url.searchParams.get("since") ?? "0")
+      res.writeHead(200, { ...baseHeaders(), "Content-Type": "application/json", "Transfer-Encoding": "chunked" })
+      if (feed === "continuous") {
+        const pieces = continuousOf(size)
+        if (since === 0) return pump(res, pieces[Symbol.iterator]())
+        const rest = linesOf(size).slice(since)
+        return pump(res, continuousBody(rest, options.heartbeatEvery, options.chunkBytes)[Symbol.iterator]())
+      }
+      const limit = queryNumber(url, "limit", Number.MAX_SAFE_INTEGER)
+      return pump(res, normalBody(linesOf(size), since, limit, options.chunkBytes)[Symbol.iterator]())
+    }
+    if (family === "a" && second === "blob" && third === "data.bin" && method === "GET") {
+      res.writeHead(200, {
+        ...baseHeaders(),
+        "Content-Type": "application/octet-stream",
+        "Content-Length": String(size),
+        "Accept-Ranges": "none",
+        "ETag": `"${revOf(size)}"`
+      })
+      return pump(res, attachmentPieces(blockOf(), size))
+    }
+    if (family === "a" && second === "blob" && third === undefined && method === "GET") {
+      return sendJson(res, 200, `{"_id":"blob","_rev":"${revOf(1)}"}\n`)
+    }
+    return notFound(res)
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, JSON.stringify({ error: "error", reason: String(error) }) + "\n")
+      else res.destroy()
+    })
+  })
+  server.keepAliveTimeout = 60_000
+  server.headersTimeout = 65_000
+  server.requestTimeout = 0
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  // `listen` on a TCP port always yields an AddressInfo (a string only for pipes/sockets).
+  const address = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    prepare,
+    bodyBytes: (work) =>
+      work.kind === "view"
+        ? totalLength(view(work.rows, work.layout))
+        : work.kind === "changes"
+        ? totalLength(continuousOf(work.changes))
+        : undefined,
+    release,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      })
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * effect-couchdb, through its public API only, over `NodeHttpClient.layerUndici` or
+ * `NodeHttpClient.layer` (node:http). The layers are built before the measured work.
+ */
+import { Changes, CouchAuth, CouchClient, View } from "@effect-couchdb/client"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
+import { attachmentBlock, attachmentPieces, bulkDocument, changeSeqN, docN, numberField } from "../bodies.js"
+import type { Outcome } from "../jobs.js"
+import { bulkResultOk, fail, type Prepare } from "./common.js"
+
+export const prepare: Prepare = async ({ client, server, work }) => {
+  const http = client === "effect-node" ? NodeHttpClient.layer : NodeHttpClient.layerUndici
+  const layer = Layer.mergeAll(
+    CouchClient.layer({ url: server.url }),
+    CouchAuth.layerBasic({ username: server.username, password: Redacted.make(server.password) })
+  ).pipe(Layer.provide(http))
+  const runtime = ManagedRuntime.make(layer)
+  await runtime.runtime()
+  const db = Effect.map(CouchClient.CouchClient, (couch) => couch.resource(work.db))
+
+  switch (work.kind) {
+    case "request":
+      return {
+        run: () =>
+          runtime.runPromise(Effect.gen(function*() {
+            const doc = (yield* db).document(work.docId)
+            const latencies = new Float64Array(work.requests)
+            let check = 0
+            const one = (index: number) =>
+              Effect.suspend(() => {
+                const t0 = performance.now()
+                return Effect.map(Effect.flatMap(doc.get(), (response) => response.json), (json) => {
+                  check += numberField(json, "n")
+                  latencies[index] = performance.now() - t0
+                })
+              })
+            const indices = Array.from({ length: work.requests }, (_, i) => i)
+            yield* work.concurrency > 1
+              ? Effect.forEach(indices, one, { concurrency: work.concurrency, discard: true })
+              : Effect.forEach(indices, one, { discard: true })
+            return { count: work.requests, check, latencies } satisfies Outcome
+          }))
+      }
+    case "view":
+      return {
+        run: () =>
+          runtime.runPromise(Effect.gen(function*() {
+            const rows = View.stream(View.allDocs(yield* db), { include_docs: true })
+            return yield* Stream.runFold(rows, { count: 0, check: 0 }, (acc, row) => {
+              acc.count++
+              acc.check += docN(row)
+              return acc
+            })
+          }))
+      }
+    case "changes":
+      return {
+        run: () =>
+          runtime.runPromise(Effect.gen(function*() {
+            const changes = Changes.stream(yield* db, { feed: "continuous", since: 0, heartbeat: 10_000 })
+            return yield* Stream.runFold(changes, { count: 0, check: 0 }, (acc, change) => {
+              acc.count++
+              acc.check += changeSeqN(change)
+              return acc
+            })
+          }))
+      }
+    case "bulk":
+      await runtime.runPromise(Effect.flatMap(db, (resource) => resource.put()))
+      return {
+        run: () =>
+          runtime.runPromise(Effect.gen(function*() {
+            const bulkDocs = (yield* db).resource("_bulk_docs")
+            let check = 0
+            for (let start = 1; start <= work.docs; start += work.batch) {
+              const docs = []
+              for (let i = start; i < start + work.batch && i <= work.docs; i++) docs.push(bulkDocument(i))
+              const result = yield* Effect.flatMap(bulkDocs.post({ json: { docs } }), (response) => response.json)
+              if (!bulkResultOk(result, docs.length)) fail("a _bulk_docs write failed")
+              check += docs.length
+            }
+            return { count: check, check } satisfies Outcome
+          })),
+        cleanup: async () => {
+          await runtime.runPromise(Effect.flatMap(db, (resource) => resource.delete()))
+          await runtime.dispose()
+        }
+      }
+    case "att-down":
+      return {
+        run: () =>
+          runtime.runPromise(Effect.gen(function*() {
+            const response = yield* (yield* db).document(work.docId).attachment(work.attName).get()
+            const bytes = yield* Stream.runFold(response.stream, 0, (n, chunk) => n + chunk.length)
+            return { count: bytes, check: bytes, bytes } satisfies Outcome
+          }))
+      }
+    case "att-up": {
+      const block = attachmentBlock()
+      return {
+        run: () =>
+          runtime.runPromise(Effect.gen(function*() {
+            const attachment = (yield* db).document(work.docId).attachment(work.attName)
+            const response = yield* attachment.put({
+              body: Stream.fromIteratorSucceed(attachmentPieces(block, work.bytes), 1),
+              contentType: "application/octet-stream",
+              contentLength: work.bytes,
+              query: { rev: work.rev }
+            })
+            yield* response.json
+            return { count: work.bytes, check: work.bytes, bytes: work.bytes } satisfies Outcome
+          }))
+      }
+    }
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * A second raw reference: node:http (keep-alive agent) with the same hand-written parsing as
+ * the baseline. The issue notes that node:http with a line splitter streams faster than
+ * undici: the baseline is not the ceiling.
+ */
+import * as http from "node:http"
+import { Readable } from "node:stream"
+import { attachmentBlock, attachmentPieces, bulkDocument, changeSeqN, docN, numberField } from "../bodies.js"
+import type { Outcome } from "../jobs.js"
+import { continuousChanges, pool, viewRows } from "../lines.js"
+import { basicAuth, bulkResultOk, collect, consume, fail, type Prepare } from "./common.js"
+
+const agent = new http.Agent({ keepAlive: true })
+
+const send = (
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body?: string | Readable
+): Promise<http.IncomingMessage> =>
+  new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers, agent }, resolve)
+    req.once("error", reject)
+    if (body === undefined) req.end()
+    else if (typeof body === "string") req.end(body)
+    else body.pipe(req)
+  })
+
+const expect = async (response: http.IncomingMessage, expected: ReadonlyArray<number>, what: string) => {
+  const status = response.statusCode ?? 0
+  if (!expected.includes(status)) {
+    const text = (await collect(response)).toString("utf8")
+    fail(`${what}: HTTP ${status} ${text.slice(0, 200)}`)
+  }
+}
+
+const json = async (response: http.IncomingMessage): Promise<unknown> =>
+  JSON.parse((await collect(response)).toString())
+
+export const prepare: Prepare = async ({ server, work }) => {
+  const authorization = basicAuth(server)
+  const headers = { authorization, accept: "application/json" }
+  const base = `${server.url}/${encodeURIComponent(work.db)}`
+  switch (work.kind) {
+    case "request": {
+      const url = `${base}/${encodeURIComponent(work.docId)}`
+      return {
+        run: async (): Promise<Outcome> => {
+          const { check, latencies } = await pool(work.requests, work.concurrency, async () => {
+            const response = await send(url, "GET", headers)
+            await expect(response, [200], "GET document")
+            return numberField(await json(response), "n")
+          })
+          return { count: work.requests, check, latencies }
+        }
+      }
+    }
+    case "view":
+      return {
+        run: async (): Promise<Outcome> => {
+          const response = await send(`${base}/_all_docs?include_docs=true`, "GET", headers)
+          await expect(response, [200], "GET _all_docs")
+          let count = 0
+          let check = 0
+          let bytes = 0
+          if (work.layout === "oneline") {
+            const text = (await collect(response)).toString("utf8")
+            bytes = Buffer.byteLength(text)
+            const parsed: unknown = JSON.parse(text)
+            const rows: unknown = typeof parsed === "object" && parsed !== null ? Reflect.get(parsed, "rows") : []
+            if (!Array.isArray(rows)) return fail("no rows")
+            for (const row of rows) {
+              count++
+              check += docN(row)
+            }
+            return { count, check, bytes }
+          }
+          const splitter = viewRows((row) => {
+            count++
+            check += docN(row)
+          })
+          await consume(response, (chunk) => {
+            bytes += chunk.length
+            splitter.push(chunk)
+          })
+          splitter.end()
+          return { count, check, bytes }
+        }
+      }
+    case "changes":
+      return {
+        run: async (): Promise<Outcome> => {
+          const response = await send(`${base}/_changes?feed=continuous&since=0&heartbeat=10000`, "GET", headers)
+          await expect(response, [200], "GET _changes")
+          let count = 0
+          let check = 0
+          let bytes = 0
+          const splitter = continuousChanges((change) => {
+            count++
+            check += changeSeqN(change)
+          })
+          await consume(response, (chunk) => {
+            bytes += chunk.length
+            splitter.push(chunk)
+          })
+          splitter.end()
+          return { count, check, bytes }
+        }
+      }
+    case "bulk": {
+      const created = await send(base, "PUT", headers)
+      await expect(created, [201, 202], "PUT db")
+      await collect(created)
+      return {
+        run: async (): Promise<Outcome> => {
+          let check = 0
+          for (let start = 1; start <= work.docs; start += work.batch) {
+            const docs = []
+            for (let i = start; i < start + work.batch && i <= work.docs; i++) docs.push(bulkDocument(i))
+            const response = await send(
+              `${base}/_bulk_docs`,
+              "POST",
+              { ...headers, "content-type": "application/json" },
+              JSON.stringify({ docs })
+            )
+            await expect(response, [201], "POST _bulk_docs")
+            if (!bulkResultOk(await json(response), docs.length)) fail("a _bulk_docs write failed")
+            check += docs.length
+          }
+          return { count: check, check }
+        },
+        cleanup: async () => {
+          await collect(await send(base, "DELETE", headers))
+        }
+      }
+    }
+    case "att-down":
+      return {
+        run: async (): Promise<Outcome> => {
+          const url = `${base}/${encodeURIComponent(work.docId)}/${encodeURIComponent(work.attName)}`
+          const response = await send(url, "GET", { authorization })
+          await expect(response, [200], "GET attachment")
+          let bytes = 0
+          await consume(response, (chunk) => {
+            bytes += chunk.length
+          })
+          return { count: bytes, check: bytes, bytes }
+        }
+      }
+    case "att-up": {
+      const block = attachmentBlock()
+      return {
+        run: async (): Promise<Outcome> => {
+          const url = `${base}/${encodeURIComponent(work.docId)}/${encodeURIComponent(work.attName)}?rev=${
+            encodeURIComponent(work.rev)
+          }`
+          const response = await send(url, "PUT", {
+            authorization,
+            accept: "application/json",
+            "content-type": "application/octet-stream",
+            "content-length": String(work.bytes)
+          }, Readable.from(attachmentPieces(block, work.bytes)))
+          await expect(response, [201], "PUT attachment")
+          await json(response)
+          return { count: work.bytes, check: work.bytes, bytes: work.bytes }
+        }
+      }
+    }
+  }
+}
