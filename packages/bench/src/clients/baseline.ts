@@ -5,10 +5,11 @@
  */
 import { Readable } from "node:stream"
 import { request } from "undici"
-import { attachmentBlock, attachmentPieces, bulkDocument, changeSeqN, docN, numberField } from "../bodies.js"
+import { attachmentBlock, attachmentPieces, bulkDocument, numberField } from "../bodies.js"
 import type { Outcome } from "../jobs.js"
-import { continuousChanges, pool, viewRows } from "../lines.js"
+import { pool } from "../lines.js"
 import { basicAuth, bulkResultOk, consume, fail, type Prepare } from "./common.js"
+import { readContinuousChanges, readView } from "./rawBodies.js"
 
 type Body = Awaited<ReturnType<typeof request>>["body"]
 
@@ -42,32 +43,7 @@ export const prepare: Prepare = async ({ server, work }) => {
         run: async (): Promise<Outcome> => {
           const { body, statusCode } = await request(`${base}/_all_docs?include_docs=true`, { headers })
           await expect(statusCode, body, [200], "GET _all_docs")
-          let count = 0
-          let check = 0
-          let bytes = 0
-          if (work.layout === "oneline") {
-            // A single-line body cannot be split into rows by lines: parse it whole.
-            const text = await body.text()
-            bytes = Buffer.byteLength(text)
-            const parsed: unknown = JSON.parse(text)
-            const rows: unknown = typeof parsed === "object" && parsed !== null ? Reflect.get(parsed, "rows") : []
-            if (!Array.isArray(rows)) return fail("no rows")
-            for (const row of rows) {
-              count++
-              check += docN(row)
-            }
-            return { count, check, bytes }
-          }
-          const splitter = viewRows((row) => {
-            count++
-            check += docN(row)
-          })
-          await consume(body, (chunk) => {
-            bytes += chunk.length
-            splitter.push(chunk)
-          })
-          splitter.end()
-          return { count, check, bytes }
+          return readView(body, work.layout)
         }
       }
     case "changes":
@@ -77,19 +53,7 @@ export const prepare: Prepare = async ({ server, work }) => {
             headers
           })
           await expect(statusCode, body, [200], "GET _changes")
-          let count = 0
-          let check = 0
-          let bytes = 0
-          const splitter = continuousChanges((change) => {
-            count++
-            check += changeSeqN(change)
-          })
-          await consume(body, (chunk) => {
-            bytes += chunk.length
-            splitter.push(chunk)
-          })
-          splitter.end()
-          return { count, check, bytes }
+          return readContinuousChanges(body)
         }
       }
     case "bulk": {

@@ -5,10 +5,11 @@
  */
 import * as http from "node:http"
 import { Readable } from "node:stream"
-import { attachmentBlock, attachmentPieces, bulkDocument, changeSeqN, docN, numberField } from "../bodies.js"
+import { attachmentBlock, attachmentPieces, bulkDocument, numberField } from "../bodies.js"
 import type { Outcome } from "../jobs.js"
-import { continuousChanges, pool, viewRows } from "../lines.js"
+import { pool } from "../lines.js"
 import { basicAuth, bulkResultOk, collect, consume, fail, type Prepare } from "./common.js"
+import { readContinuousChanges, readView } from "./rawBodies.js"
 
 const agent = new http.Agent({ keepAlive: true })
 
@@ -60,31 +61,7 @@ export const prepare: Prepare = async ({ server, work }) => {
         run: async (): Promise<Outcome> => {
           const response = await send(`${base}/_all_docs?include_docs=true`, "GET", headers)
           await expect(response, [200], "GET _all_docs")
-          let count = 0
-          let check = 0
-          let bytes = 0
-          if (work.layout === "oneline") {
-            const text = (await collect(response)).toString("utf8")
-            bytes = Buffer.byteLength(text)
-            const parsed: unknown = JSON.parse(text)
-            const rows: unknown = typeof parsed === "object" && parsed !== null ? Reflect.get(parsed, "rows") : []
-            if (!Array.isArray(rows)) return fail("no rows")
-            for (const row of rows) {
-              count++
-              check += docN(row)
-            }
-            return { count, check, bytes }
-          }
-          const splitter = viewRows((row) => {
-            count++
-            check += docN(row)
-          })
-          await consume(response, (chunk) => {
-            bytes += chunk.length
-            splitter.push(chunk)
-          })
-          splitter.end()
-          return { count, check, bytes }
+          return readView(response, work.layout)
         }
       }
     case "changes":
@@ -92,19 +69,7 @@ export const prepare: Prepare = async ({ server, work }) => {
         run: async (): Promise<Outcome> => {
           const response = await send(`${base}/_changes?feed=continuous&since=0&heartbeat=10000`, "GET", headers)
           await expect(response, [200], "GET _changes")
-          let count = 0
-          let check = 0
-          let bytes = 0
-          const splitter = continuousChanges((change) => {
-            count++
-            check += changeSeqN(change)
-          })
-          await consume(response, (chunk) => {
-            bytes += chunk.length
-            splitter.push(chunk)
-          })
-          splitter.end()
-          return { count, check, bytes }
+          return readContinuousChanges(response)
         }
       }
     case "bulk": {
