@@ -127,8 +127,7 @@ export interface ChangesFeed<Doc> {
   readonly pending: Effect.Effect<Option.Option<number>>
 }
 
-/** @internal */
-export const toRequest = (params: ChangesParams): RequestOptions => {
+const toRequest = (params: ChangesParams): RequestOptions => {
   const { doc_ids, filter, filterParams, heartbeat, lastEventId, selector, view, ...rest } = params
   const body = doc_ids !== undefined
     ? { doc_ids }
