@@ -7,7 +7,7 @@
  */
 import { Changes, CouchAuth, CouchClient, View } from "@effect-couchdb/client"
 import { EmbeddedCouch } from "@effect-couchdb/testing"
-import { NodeHttpClient } from "@effect/platform-node"
+import { UndiciHttpClient } from "@effect-couchdb/undici"
 import { Console, Effect, Fiber, Layer, Schema, Stream } from "effect"
 
 const Order = Schema.Struct({
@@ -89,7 +89,7 @@ const CouchLive = Layer.unwrapEffect(
       CouchClient.layer({ url: server.url }),
       CouchAuth.layerBasic({ username: server.username, password: server.password })
     ))
-).pipe(Layer.provide(NodeHttpClient.layerUndici))
+).pipe(Layer.provide(UndiciHttpClient.layer))
 
 Effect.runPromise(
   program.pipe(

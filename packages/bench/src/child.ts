@@ -10,6 +10,7 @@ import { percentiles } from "./lines.js"
 
 const loaders: Readonly<Record<ClientId, () => Promise<{ readonly prepare: Prepare }>>> = {
   "baseline": () => import("./clients/baseline.js"),
+  "effect-lean": () => import("./clients/effect.js"),
   "effect-undici": () => import("./clients/effect.js"),
   "effect-node": () => import("./clients/effect.js"),
   "nano": () => import("./clients/nano.js"),

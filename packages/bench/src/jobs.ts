@@ -4,14 +4,23 @@
  */
 
 /** The clients compared. `baseline` is raw `undici.request` with hand-written parsing. */
-export const clientIds = ["baseline", "effect-undici", "effect-node", "nano", "cloudant", "node-http"] as const
+export const clientIds = [
+  "baseline",
+  "effect-lean",
+  "effect-undici",
+  "effect-node",
+  "nano",
+  "cloudant",
+  "node-http"
+] as const
 
 export type ClientId = (typeof clientIds)[number]
 
 export const clientLabels: Readonly<Record<ClientId, string>> = {
   "baseline": "raw undici.request (baseline)",
+  "effect-lean": "effect-couchdb (UndiciHttpClient.layer, @effect-couchdb/undici)",
   "effect-undici": "effect-couchdb (NodeHttpClient.layerUndici)",
-  "effect-node": "effect-couchdb (NodeHttpClient.layer, node:http)",
+  "effect-node": "effect-couchdb (NodeHttpClient, node:http keep-alive agent)",
   "nano": "nano 11",
   "cloudant": "@ibm-cloud/cloudant 0.12",
   "node-http": "raw node:http (reference)"

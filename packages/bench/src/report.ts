@@ -115,7 +115,7 @@ const near = (x: number, limit: number) => fmt(x, Math.abs(x - limit) < 0.005 ? 
 
 export const verdicts = (summaries: ReadonlyArray<VariantSummary>): ReadonlyArray<Verdict> => {
   const out: Array<Verdict> = []
-  const ours: ReadonlyArray<ClientId> = ["effect-undici", "effect-node"]
+  const ours: ReadonlyArray<ClientId> = ["effect-lean", "effect-undici", "effect-node"]
   const get = (id: string, client: ClientId) => find(summaries, id)?.clients.find((c) => c.client === client)
   const base = (id: string) => find(summaries, id)?.baseline
   const ran = new Set(summaries.map((s) => s.variant.scenario))
@@ -406,6 +406,7 @@ export const markdown = (result: RunResult, summaries: ReadonlyArray<VariantSumm
 
 const colors: Readonly<Record<ClientId, string>> = {
   "baseline": "#6b7280",
+  "effect-lean": "#16a34a",
   "effect-undici": "#2563eb",
   "effect-node": "#7c3aed",
   "nano": "#ea580c",

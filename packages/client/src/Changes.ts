@@ -16,6 +16,7 @@ import type { CouchAuth } from "./CouchAuth.js"
 import type { QueryValue, RequestOptions } from "./CouchClient.js"
 import type { CouchError } from "./CouchError.js"
 import * as Feed from "./internal/feed.js"
+import * as RowShape from "./internal/rowShape.js"
 import * as SeqFeed from "./internal/seqFeed.js"
 import type { Resource } from "./Resource.js"
 
@@ -185,7 +186,7 @@ const openWith = <A, I>(
     const { lastSeq, pending, rows } = yield* SeqFeed.open(
       response,
       params.feed ?? "normal",
-      Feed.decoder(response, Change(doc))
+      Feed.decoder(response, Change(doc), RowShape.change(RowShape.nullablePart(doc)))
     )
     return { changes: rows, lastSeq, pending }
   })

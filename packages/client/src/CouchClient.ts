@@ -149,6 +149,13 @@ export interface Options {
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
   /** Extra attributes on every span. */
   readonly spanAttributes?: Readonly<Record<string, unknown>> | undefined
+  /**
+   * Also record the platform's `http.client` span under each operation's span. Off by
+   * default: the operation span already carries the method, status and server, and it is
+   * the one propagated to the server (`traceparent`, `b3`) unless
+   * `HttpClient.currentTracerPropagation` is off.
+   */
+  readonly httpSpans?: boolean | undefined
 }
 
 /**

@@ -22,8 +22,13 @@ import { InvalidRequest } from "./CouchError.js"
  * ```
  */
 export const escapeSegment = (segment: string): string =>
-  // encodeURIComponent leaves !'()* alone; escape them too so every sub-delimiter is inert.
-  encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+  unreserved.test(segment)
+    ? segment
+    // encodeURIComponent leaves !'()* alone; escape them too so every sub-delimiter is inert.
+    : encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+
+/** RFC 3986 unreserved characters need no escaping (the common case: a quick test). */
+const unreserved = /^[A-Za-z0-9._~-]*$/
 
 /**
  * The path segments of a document id. `_design/x` and `_local/x` keep their one literal
@@ -65,7 +70,7 @@ export const attachmentSegments = (name: string): ReadonlyArray<string> => name.
  * ```
  */
 export const join = (base: string, ...segments: ReadonlyArray<string>): string => {
-  const trimmed = base.replace(/\/+$/, "")
+  const trimmed = base.endsWith("/") ? base.replace(/\/+$/, "") : base
   return segments.length === 0 ? trimmed : `${trimmed}/${segments.map(escapeSegment).join("/")}`
 }
 

@@ -15,6 +15,7 @@ import type { CouchAuth } from "./CouchAuth.js"
 import type { Service } from "./CouchClient.js"
 import type { CouchError } from "./CouchError.js"
 import * as Feed from "./internal/feed.js"
+import * as RowShape from "./internal/rowShape.js"
 import * as SeqFeed from "./internal/seqFeed.js"
 
 /**
@@ -83,7 +84,11 @@ export const open = (
       query: { ...rest, heartbeat: SeqFeed.heartbeatParam(heartbeat) },
       ...(params.feed === "eventsource" ? { headers: { accept: "text/event-stream" } } : {})
     })
-    const feed = yield* SeqFeed.open(response, params.feed ?? "normal", Feed.decoder(response, DbUpdate))
+    const feed = yield* SeqFeed.open(
+      response,
+      params.feed ?? "normal",
+      Feed.decoder(response, DbUpdate, RowShape.dbUpdate)
+    )
     return { updates: feed.rows, lastSeq: feed.lastSeq }
   })
 

@@ -15,6 +15,7 @@ import type { CouchAuth } from "./CouchAuth.js"
 import type { QueryValue, RequestOptions } from "./CouchClient.js"
 import type { CouchError } from "./CouchError.js"
 import * as Feed from "./internal/feed.js"
+import * as RowShape from "./internal/rowShape.js"
 import type { Resource } from "./Resource.js"
 
 /**
@@ -207,10 +208,21 @@ export function open(
     const options = toRequest(params)
     const response = yield* (options.json !== undefined ? target.post(options) : target.get(options))
     const row = rowSchema(schemas)
+    const key = RowShape.part(schemas.key ?? Schema.Unknown)
+    const fastRow = RowShape.viewRow(
+      key,
+      RowShape.part(schemas.value ?? Schema.Unknown),
+      RowShape.nullablePart(schemas.doc ?? Schema.Unknown)
+    )
+    const fastErrorRow = RowShape.errorRow(key)
     const decode = params.keys !== undefined
       // The error row first: a normal row never has `error`, while `value: Unknown` would accept an error row.
-      ? Feed.decoder(response, Schema.Union(errorRowSchema(schemas.key ?? Schema.Unknown), row))
-      : Feed.decoder(response, row)
+      ? Feed.decoder(response, Schema.Union(errorRowSchema(schemas.key ?? Schema.Unknown), row), (value) => {
+        // `errorRow` declines exactly when the Schema's error row fails, so the union goes on with the row.
+        const decoded = fastErrorRow(value)
+        return decoded === RowShape.mismatch ? fastRow(value) : decoded
+      })
+      : Feed.decoder(response, row, fastRow)
     const meta: { -readonly [K in keyof Meta]: Meta[K] } = {
       totalRows: Option.none(),
       offset: Option.none(),

@@ -33,6 +33,15 @@ describe("CouchClient requests", () => {
       expect(sent.body).toBeUndefined()
     }).pipe(Effect.provide(clientWith(everything))))
 
+  it.effect("a request's own Accept header, in any case, replaces the JSON default", () =>
+    Effect.gen(function*() {
+      const couch = yield* CouchClient.CouchClient
+      yield* couch.resource("db", "doc", "att").get({ headers: { Accept: "image/png", "X-Extra": "1" } })
+      const sent = yield* lastRequest
+      expect(sent.headers.accept).toBe("image/png")
+      expect(sent.headers["x-extra"]).toBe("1")
+    }).pipe(Effect.provide(clientWith(everything))))
+
   it.effect("encodes query values: booleans as true/false, arrays repeated, undefined left out", () =>
     Effect.gen(function*() {
       const couch = yield* CouchClient.CouchClient
@@ -124,9 +133,28 @@ describe("tracing", () => {
         "server.port": 5984,
         "http.request.method": "GET"
       })
-      // The platform's HTTP span nests under ours.
+      // The operation span stands in for the platform's HTTP span, and is the one propagated.
+      expect(spans.filter((s) => s.name.startsWith("http.client"))).toEqual([])
+      expect((yield* lastRequest).headers["traceparent"]).toBe(`00-${span?.traceId}-${span?.spanId}-01`)
+    }).pipe(Effect.provide(clientWith(everything))))
+
+  it.effect("with httpSpans, the platform's HTTP span nests under the operation's and is propagated", () =>
+    Effect.gen(function*() {
+      const couch = yield* CouchClient.CouchClient
+      const { spans } = yield* recordingSpans(couch.resource("orders").document("o-1").get())
+      const span = spans.find((s) => s.name === "GET /{db}/{docid}")
       const http = spans.find((s) => s.name.startsWith("http.client"))
       expect(http?.parent._tag === "Some" && http.parent.value.spanId).toBe(span?.spanId)
+      expect((yield* lastRequest).headers["traceparent"]).toBe(`00-${http?.traceId}-${http?.spanId}-01`)
+    }).pipe(Effect.provide(clientWith(everything, { httpSpans: true }))))
+
+  it.effect("propagates nothing when the platform's propagation is off", () =>
+    Effect.gen(function*() {
+      const couch = yield* CouchClient.CouchClient
+      yield* couch.resource("orders").get().pipe(Effect.locally(HttpClient.currentTracerPropagation, false))
+      const headers = (yield* lastRequest).headers
+      expect(headers["traceparent"]).toBeUndefined()
+      expect(headers["b3"]).toBeUndefined()
     }).pipe(Effect.provide(clientWith(everything))))
 
   it.effect("names operations by route template and records the error tag", () =>

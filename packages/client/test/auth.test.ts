@@ -595,82 +595,96 @@ describe("Proxy auth", () => {
 })
 
 describe("credentials in spans", () => {
-  it.effect("no span attribute holds a token, Authorization or Cookie value", () =>
-    Effect.gen(function*() {
-      const { dump, spans, tracer } = recordingTracer()
-      const proxyToken = createHmac("sha1", "span-s3cret").update("erin").digest("hex")
-      const customToken = createHmac("sha256", "span-s3cret").update("erin").digest("hex")
-      const basicValue = Buffer.from("erin:span-basic-pw").toString("base64")
-      const cookie = yield* CouchAuth.cookie({ username: "erin", password: Redacted.make("span-cookie-pw") })
-      const jwt = yield* CouchAuth.jwt(Effect.succeed(Redacted.make("span-jwt-token")))
-      yield* Effect.gen(function*() {
-        yield* getDb.pipe(CouchAuth.withProvider(CouchAuth.proxy({
-          username: "erin",
-          roles: ["r"],
-          secret: Redacted.make("span-s3cret")
-        })))
-        yield* getDb.pipe(CouchAuth.withProvider(CouchAuth.proxy({
-          username: "erin",
-          secret: Redacted.make("span-s3cret"),
-          algorithm: "sha256",
-          headers: { token: "X-Secret-Token" }
-        })))
-        yield* getDb.pipe(
-          CouchAuth.withProvider(CouchAuth.basic({ username: "erin", password: Redacted.make("span-basic-pw") }))
-        )
-        yield* getDb.pipe(CouchAuth.withProvider(cookie))
-        yield* getDb.pipe(CouchAuth.withProvider(jwt))
-        yield* getDb.pipe(CouchAuth.withProvider(CouchAuth.oauth({
-          consumerKey: "ck",
-          consumerSecret: Redacted.make("span-consumer-secret"),
-          token: "tk",
-          tokenSecret: Redacted.make("span-token-secret")
-        })))
-      }).pipe(Effect.withTracer(tracer))
+  // With `httpSpans` the platform's span records every request header, redacted or not.
+  it.effect.each([false, true])(
+    "no span attribute holds a token, Authorization or Cookie value (httpSpans: %s)",
+    (httpSpans) =>
+      Effect.gen(function*() {
+        const { dump, spans, tracer } = recordingTracer()
+        const proxyToken = createHmac("sha1", "span-s3cret").update("erin").digest("hex")
+        const customToken = createHmac("sha256", "span-s3cret").update("erin").digest("hex")
+        const basicValue = Buffer.from("erin:span-basic-pw").toString("base64")
+        const cookie = yield* CouchAuth.cookie({ username: "erin", password: Redacted.make("span-cookie-pw") })
+        const jwt = yield* CouchAuth.jwt(Effect.succeed(Redacted.make("span-jwt-token")))
+        yield* Effect.gen(function*() {
+          yield* getDb.pipe(CouchAuth.withProvider(CouchAuth.proxy({
+            username: "erin",
+            roles: ["r"],
+            secret: Redacted.make("span-s3cret")
+          })))
+          yield* getDb.pipe(CouchAuth.withProvider(CouchAuth.proxy({
+            username: "erin",
+            secret: Redacted.make("span-s3cret"),
+            algorithm: "sha256",
+            headers: { token: "X-Secret-Token" }
+          })))
+          yield* getDb.pipe(
+            CouchAuth.withProvider(CouchAuth.basic({ username: "erin", password: Redacted.make("span-basic-pw") }))
+          )
+          yield* getDb.pipe(CouchAuth.withProvider(cookie))
+          yield* getDb.pipe(CouchAuth.withProvider(jwt))
+          yield* getDb.pipe(CouchAuth.withProvider(CouchAuth.oauth({
+            consumerKey: "ck",
+            consumerSecret: Redacted.make("span-consumer-secret"),
+            token: "tk",
+            tokenSecret: Redacted.make("span-token-secret")
+          })))
+        }).pipe(Effect.withTracer(tracer))
 
-      const requests = yield* MockCouch.requests
-      // The values really were sent, so their absence from the spans means something.
-      const sent = JSON.stringify(requests.map((r) => r.headers))
-      for (
-        const value of [proxyToken, customToken, basicValue, "cookie-span-session", "span-jwt-token", "oauth_signature"]
-      ) {
-        expect(sent).toContain(value)
-      }
-      const oauthHeader = requests.at(-1)?.headers["authorization"] ?? ""
-      expect(oauthHeader).toMatch(/^OAuth /)
+        const requests = yield* MockCouch.requests
+        // The values really were sent, so their absence from the spans means something.
+        const sent = JSON.stringify(requests.map((r) => r.headers))
+        for (
+          const value of [
+            proxyToken,
+            customToken,
+            basicValue,
+            "cookie-span-session",
+            "span-jwt-token",
+            "oauth_signature"
+          ]
+        ) {
+          expect(sent).toContain(value)
+        }
+        const oauthHeader = requests.at(-1)?.headers["authorization"] ?? ""
+        expect(oauthHeader).toMatch(/^OAuth /)
 
-      const lines = dump()
-      const clientSpans = spans.filter((s) => s.name.startsWith("http.client"))
-      expect(clientSpans.length).toBe(requests.length)
-      // The platform span records request headers: the credential headers are there, redacted.
-      expect(lines).toContain("http.client GET http.request.header.x-auth-couchdb-token=<redacted>")
-      expect(lines).toContain("http.client GET http.request.header.x-secret-token=<redacted>")
-      expect(lines).toContain("http.client GET http.request.header.authorization=<redacted>")
-      expect(lines).toContain("http.client GET http.request.header.cookie=<redacted>")
-      expect(lines).toContain("http.client POST http.request.header.accept=application/json")
-      const text = lines.join("\n")
-      for (
-        const secret of [
-          proxyToken,
-          customToken,
-          basicValue,
-          "span-basic-pw",
-          "cookie-span-session",
-          "span-cookie-pw",
-          "span-jwt-token",
-          "span-consumer-secret",
-          "span-token-secret",
-          oauthHeader,
-          oauthHeader.slice("OAuth ".length, 60)
-        ]
-      ) {
-        expect(text).not.toContain(secret)
-      }
-      expect(text).not.toMatch(/oauth_signature/)
-    }).pipe(Effect.provide(mockLayer([
-      MockCouch.route("POST", "/_session", MockCouch.json(200, { ok: true }, setCookie("cookie-span-session"))),
-      MockCouch.route("GET", "/db", ok)
-    ]))))
+        const lines = dump()
+        const clientSpans = spans.filter((s) => s.name.startsWith("http.client"))
+        expect(clientSpans.length).toBe(httpSpans ? requests.length : 0)
+        expect(spans.filter((s) => s.name === "GET /{db}")).toHaveLength(6)
+        if (httpSpans) {
+          // The platform span records request headers: the credential headers are there, redacted.
+          expect(lines).toContain("http.client GET http.request.header.x-auth-couchdb-token=<redacted>")
+          expect(lines).toContain("http.client GET http.request.header.x-secret-token=<redacted>")
+          expect(lines).toContain("http.client GET http.request.header.authorization=<redacted>")
+          expect(lines).toContain("http.client GET http.request.header.cookie=<redacted>")
+          expect(lines).toContain("http.client POST http.request.header.accept=application/json")
+        }
+        const text = lines.join("\n")
+        for (
+          const secret of [
+            proxyToken,
+            customToken,
+            basicValue,
+            "span-basic-pw",
+            "cookie-span-session",
+            "span-cookie-pw",
+            "span-jwt-token",
+            "span-consumer-secret",
+            "span-token-secret",
+            oauthHeader,
+            oauthHeader.slice("OAuth ".length, 60)
+          ]
+        ) {
+          expect(text).not.toContain(secret)
+        }
+        expect(text).not.toMatch(/oauth_signature/)
+      }).pipe(Effect.provide(mockLayer([
+        MockCouch.route("POST", "/_session", MockCouch.json(200, { ok: true }, setCookie("cookie-span-session"))),
+        MockCouch.route("GET", "/db", ok)
+      ], { httpSpans })))
+  )
 })
 
 describe("OAuth 1.0a", () => {

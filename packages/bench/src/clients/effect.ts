@@ -1,8 +1,10 @@
 /**
- * effect-couchdb, through its public API only, over `NodeHttpClient.layerUndici` or
- * `NodeHttpClient.layer` (node:http). The layers are built before the measured work.
+ * effect-couchdb, through its public API only, over `@effect-couchdb/undici`'s
+ * `UndiciHttpClient.layer`, `NodeHttpClient.layerUndici` or node:http with a keep-alive
+ * agent. The layers are built before the measured work.
  */
 import { Changes, CouchAuth, CouchClient, View } from "@effect-couchdb/client"
+import { UndiciHttpClient } from "@effect-couchdb/undici"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -14,7 +16,13 @@ import type { Outcome } from "../jobs.js"
 import { bulkResultOk, fail, type Prepare } from "./common.js"
 
 export const prepare: Prepare = async ({ client, server, work }) => {
-  const http = client === "effect-node" ? NodeHttpClient.layer : NodeHttpClient.layerUndici
+  // node:http with a keep-alive agent, as the README recommends (the default agent opens a
+  // connection per request).
+  const http = client === "effect-node"
+    ? NodeHttpClient.layerWithoutAgent.pipe(Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true })))
+    : client === "effect-lean"
+    ? UndiciHttpClient.layer
+    : NodeHttpClient.layerUndici
   const layer = Layer.mergeAll(
     CouchClient.layer({ url: server.url }),
     CouchAuth.layerBasic({ username: server.username, password: Redacted.make(server.password) })

@@ -26,7 +26,8 @@ const reveal = (value: string | Redacted.Redacted<string>): string =>
   Redacted.isRedacted(value) ? Redacted.value(value) : value
 
 const noRenew = () => Effect.succeed(false)
-const noResponseHook = () => Effect.void
+/** @internal The default `onResponse`; the client skips calling it. */
+export const noResponseHook = () => Effect.void
 
 /** @internal */
 export const none: Provider = {

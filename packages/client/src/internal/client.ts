@@ -4,21 +4,24 @@ import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import type * as HttpMethod from "@effect/platform/HttpMethod"
+import * as HttpTraceContext from "@effect/platform/HttpTraceContext"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as FiberRef from "effect/FiberRef"
-import { identity } from "effect/Function"
+import { constTrue, identity } from "effect/Function"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import type * as Tracer from "effect/Tracer"
 import { type AuthContext, CouchAuth, type Provider } from "../CouchAuth.js"
 import type { CouchRequest, CouchResponse, Method, Options, QueryValue, Service } from "../CouchClient.js"
 import { type CouchError, DecodeError, InvalidRequest, isCouchError } from "../CouchError.js"
 import * as CouchUrl from "../CouchUrl.js"
 import * as Resource from "../Resource.js"
+import * as internalAuth from "./auth.js"
 import { operationName } from "./route.js"
 import { fromRequestError, statusError, transportError } from "./transport.js"
 
@@ -62,35 +65,51 @@ export const decodeWith = <A, I>(schema: Schema.Schema<A, I, never>, method: str
     Either.mapLeft(decode(value), (error) => decodeError(method, url, ParseResult.TreeFormatter.formatErrorSync(error)))
 }
 
-const toCouchResponse = (
-  method: Method,
-  url: string,
-  response: HttpClientResponse.HttpClientResponse
-): CouchResponse => {
-  // Failures while reading a body that has started to arrive are transport failures.
-  const bodyFailed = (error: { readonly cause?: unknown }) => transportError(method, url, error.cause ?? error)
-  // Built on access: most callers read the body one way only.
-  const text = () => Effect.mapError(response.text, bodyFailed)
-  const json = () => Effect.flatMap(text(), parseJson(method, url))
-  return {
-    status: response.status,
-    headers: response.headers,
-    method,
-    url,
-    get text() {
-      return text()
-    },
-    get bytes() {
-      return Effect.mapBoth(response.arrayBuffer, { onFailure: bodyFailed, onSuccess: (b) => new Uint8Array(b) })
-    },
-    get stream() {
-      return Stream.mapError(response.stream, bodyFailed)
-    },
-    get json() {
-      return json()
-    },
-    decode: (schema) => Effect.flatMap(json(), decodeWith(schema, method, url))
+/** A class rather than an object literal with getters: one is built per request. */
+class Response implements CouchResponse {
+  constructor(
+    readonly method: Method,
+    readonly url: string,
+    private readonly response: HttpClientResponse.HttpClientResponse
+  ) {}
+  get status() {
+    return this.response.status
   }
+  get headers() {
+    return this.response.headers
+  }
+  // Failures while reading a body that has started to arrive are transport failures.
+  private readonly bodyFailed = (error: { readonly cause?: unknown }) =>
+    transportError(this.method, this.url, error.cause ?? error)
+  get text() {
+    return Effect.mapError(this.response.text, this.bodyFailed)
+  }
+  get bytes() {
+    return Effect.mapBoth(this.response.arrayBuffer, {
+      onFailure: this.bodyFailed,
+      onSuccess: (buffer) => new Uint8Array(buffer)
+    })
+  }
+  get stream() {
+    return Stream.mapError(this.response.stream, this.bodyFailed)
+  }
+  get json() {
+    return Effect.flatMap(this.text, parseJson(this.method, this.url))
+  }
+  decode<A, I>(schema: Schema.Schema<A, I, never>) {
+    return Effect.flatMap(this.json, decodeWith(schema, this.method, this.url))
+  }
+}
+
+/**
+ * The headers of a request, built in one object: JSON by default, the operation span's
+ * trace context, then the request's own headers (in any case), which win.
+ */
+const requestHeaders = (request: CouchRequest, span: Tracer.Span | undefined): Record<string, string> => {
+  const headers: Record<string, string> = { accept: "application/json" }
+  if (span !== undefined) Object.assign(headers, HttpTraceContext.toHeaders(span))
+  if (request.headers !== undefined) Object.assign(headers, request.headers)
+  return headers
 }
 
 const alwaysSensitive = ["authorization", "cookie", "set-cookie", /^x-auth-couchdb-/i]
@@ -106,16 +125,29 @@ const isOrigin = (url: string, origin: string): boolean => {
 }
 
 /**
+ * Unless `httpSpans` is set, the platform's own HTTP span is turned off: the operation span
+ * carries the same facts, and is the one propagated (see `prepare`).
+ */
+const withoutHttpSpan = (client: HttpClient.HttpClient, httpSpans: boolean) =>
+(
+  request: HttpClientRequest.HttpClientRequest
+): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> =>
+  httpSpans
+    ? client.execute(request)
+    : Effect.locally(client.execute(request), HttpClient.currentTracerDisabledWhen, constTrue)
+
+/**
  * Wraps the platform client so that credential headers never leave for another origin,
  * even when a user adds `followRedirects` in `transformClient`. Besides the usual credential
  * headers, every header the current fiber redacts (which includes the provider's
  * `sensitiveHeaders`) is removed.
  */
-const guardOrigin = (client: HttpClient.HttpClient, origin: string): HttpClient.HttpClient =>
-  HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
+const guardOrigin = (client: HttpClient.HttpClient, origin: string, httpSpans: boolean): HttpClient.HttpClient => {
+  const execute = withoutHttpSpan(client, httpSpans)
+  return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
     (request) =>
       Effect.flatMap(request, (request) => {
-        if (isOrigin(request.url, origin)) return client.execute(request)
+        if (isOrigin(request.url, origin)) return execute(request)
         return Effect.flatMap(FiberRef.get(Headers.currentRedactedNames), (redacted) => {
           const headers = Headers.remove(request.headers, [...alwaysSensitive, ...redacted])
           // `modify` and `setHeaders` merge headers, so rebuild the request with the kept ones.
@@ -129,11 +161,12 @@ const guardOrigin = (client: HttpClient.HttpClient, origin: string): HttpClient.
             HttpClientRequest.setBody(request.body),
             HttpClientRequest.setHeaders(headers)
           )
-          return client.execute(rebuilt)
+          return execute(rebuilt)
         })
       }),
     Effect.succeed
   )
+}
 
 const bodyOf = (request: CouchRequest): Either.Either<
   (r: HttpClientRequest.HttpClientRequest) => HttpClientRequest.HttpClientRequest,
@@ -174,7 +207,8 @@ export const make = (options: Options): Effect.Effect<Service, InvalidRequest, H
     const parsedBase = new URL(baseUrl)
     const origin = parsedBase.origin
     const serverPort = parsedBase.port !== "" ? Number(parsedBase.port) : parsedBase.protocol === "https:" ? 443 : 80
-    const http = (options.transformClient ?? identity)(guardOrigin(yield* HttpClient.HttpClient, origin))
+    const httpSpans = options.httpSpans === true
+    const http = (options.transformClient ?? identity)(guardOrigin(yield* HttpClient.HttpClient, origin, httpSpans))
 
     const send = (method: Method, url: string, request: HttpClientRequest.HttpClientRequest) =>
       http.execute(request).pipe(
@@ -193,69 +227,109 @@ export const make = (options: Options): Effect.Effect<Service, InvalidRequest, H
             : Effect.succeed(response))
     }
 
-    const run = (request: CouchRequest, auth: Provider): Effect.Effect<CouchResponse, CouchError> =>
-      Effect.gen(function*() {
-        const query = yield* queryString(request.query)
-        const setBody = yield* bodyOf(request)
-        const url = CouchUrl.join(baseUrl, ...request.segments) + query
-        const method = request.method
-        const prepared = HttpClientRequest.make(
-          // COPY is not in the platform's method union, but every HttpClient backend
-          // (node:http, undici, fetch) passes the method token through unchanged.
-          method as HttpMethod.HttpMethod
-        )(url, { acceptJson: true }).pipe(
-          HttpClientRequest.setHeaders(request.headers ?? {}),
-          setBody
-        )
-        const replayable = request.body === undefined || typeof request.body === "string" ||
-          request.body instanceof Uint8Array || request.json !== undefined
+    // Attributes every span of this client carries; per-request ones are added to a copy.
+    const baseAttributes: Record<string, unknown> = {
+      ...options.spanAttributes,
+      "db.system": "couchdb",
+      "db.system.name": "couchdb",
+      "server.address": parsedBase.hostname,
+      "server.port": serverPort
+    }
 
-        const attempt = (replayed: boolean): Effect.Effect<CouchResponse, CouchError> =>
-          Effect.gen(function*() {
-            const authorized = yield* auth.authorize(prepared, authContext)
-            const response = yield* send(method, url, authorized)
-            // A response from another origin (after a redirect) must not touch this origin's credentials.
-            const ours = isOrigin(response.request.url, origin)
-            if (ours) yield* auth.onResponse(response, authContext)
-            if (response.status === 401 && ours && !replayed && replayable) {
-              if (yield* auth.renew(authorized, authContext)) {
-                yield* Effect.ignore(response.arrayBuffer)
-                return yield* attempt(true)
-              }
-            }
-            yield* Effect.annotateCurrentSpan("db.response.status_code", String(response.status))
-            if (response.status >= 400) return yield* Effect.flip(statusError(method, url, response))
-            return toCouchResponse(method, url, response)
-          })
-        return yield* attempt(false)
-      }).pipe(
-        Effect.tapError((error) => Effect.annotateCurrentSpan("error.type", error._tag)),
-        withSpan(request, auth),
-        // The platform already redacts authorization, cookie and set-cookie; a provider may add more.
-        auth.sensitiveHeaders.length === 0 ? identity : Effect.locallyWith(
-          Headers.currentRedactedNames,
-          (names) => [...names, ...alwaysSensitive, ...auth.sensitiveHeaders]
-        )
-      )
-
-    const withSpan = (request: CouchRequest, auth: Provider) => {
-      const operation = request.operation ?? operationName(request.method, request.segments)
+    // Built from plain combinators rather than `Effect.gen`: this is the per-request hot path.
+    const run = (request: CouchRequest, auth: Provider): Effect.Effect<CouchResponse, CouchError> => {
+      const method = request.method
+      const operation = request.operation ?? operationName(method, request.segments)
       const db = request.segments[0]
-      return Effect.withSpan(operation, {
-        kind: "client",
-        captureStackTrace: false,
-        attributes: {
-          ...options.spanAttributes,
-          "db.system": "couchdb",
-          "db.system.name": "couchdb",
-          "db.operation.name": operation,
-          ...(db !== undefined && (!db.startsWith("_") || isSystemDatabase(db)) ? { "db.namespace": db } : {}),
-          "server.address": parsedBase.hostname,
-          "server.port": serverPort,
-          "http.request.method": request.method,
-          "couchdb.auth": auth.name
-        }
-      })
+      // Object.assign, not a spread: spreading these dotted keys is an order of magnitude slower.
+      const attributes: Record<string, unknown> = Object.assign({}, baseAttributes)
+      attributes["db.operation.name"] = operation
+      attributes["http.request.method"] = method
+      attributes["couchdb.auth"] = auth.name
+      if (db !== undefined && (!db.startsWith("_") || isSystemDatabase(db))) attributes["db.namespace"] = db
+      const operationEffect = Effect.useSpan(
+        operation,
+        { kind: "client", captureStackTrace: false, attributes },
+        (span) =>
+          Effect.withParentSpan(
+            Effect.tapError(
+              Effect.withFiberRuntime<CouchResponse, CouchError>((fiber) =>
+                prepare(
+                  request,
+                  auth,
+                  span,
+                  !httpSpans && fiber.getFiberRef(FiberRef.currentTracerEnabled) &&
+                    fiber.getFiberRef(HttpClient.currentTracerPropagation)
+                )
+              ),
+              (error) => Effect.sync(() => span.attribute("error.type", error._tag))
+            ),
+            span
+          )
+      )
+      // The platform already redacts authorization, cookie and set-cookie; a provider may add more.
+      return auth.sensitiveHeaders.length === 0 ? operationEffect : Effect.locallyWith(
+        operationEffect,
+        Headers.currentRedactedNames,
+        (names) => [...names, ...alwaysSensitive, ...auth.sensitiveHeaders]
+      )
+    }
+
+    const prepare = (
+      request: CouchRequest,
+      auth: Provider,
+      span: Tracer.Span,
+      propagate: boolean
+    ): Effect.Effect<CouchResponse, CouchError> => {
+      const query = queryString(request.query)
+      if (Either.isLeft(query)) return Effect.fail(query.left)
+      const setBody = bodyOf(request)
+      if (Either.isLeft(setBody)) return Effect.fail(setBody.left)
+      const url = CouchUrl.join(baseUrl, ...request.segments) + query.right
+      const method = request.method
+      const prepared = HttpClientRequest.make(
+        // COPY is not in the platform's method union, but every HttpClient backend
+        // (node:http, undici, fetch) passes the method token through unchanged.
+        method as HttpMethod.HttpMethod
+      )(url, { headers: requestHeaders(request, propagate ? span : undefined) }).pipe(
+        setBody.right
+      )
+      const replayable = request.body === undefined || typeof request.body === "string" ||
+        request.body instanceof Uint8Array || request.json !== undefined
+
+      const finish = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<CouchResponse, CouchError> => {
+        span.attribute("db.response.status_code", String(response.status))
+        return response.status >= 400
+          ? Effect.flatMap(statusError(method, url, response), Effect.fail)
+          : Effect.succeed(new Response(method, url, response))
+      }
+      const received = (
+        authorized: HttpClientRequest.HttpClientRequest,
+        response: HttpClientResponse.HttpClientResponse,
+        replayed: boolean
+      ): Effect.Effect<CouchResponse, CouchError> => {
+        // A response from another origin (after a redirect) must not touch this origin's credentials.
+        if (!isOrigin(response.request.url, origin)) return finish(response)
+        const renewAndReplay = response.status === 401 && !replayed && replayable
+          ? Effect.flatMap(auth.renew(authorized, authContext), (renewed) =>
+            renewed
+              ? Effect.zipRight(Effect.ignore(response.arrayBuffer), attempt(true))
+              : finish(response))
+          : finish(response)
+        return auth.onResponse === internalAuth.noResponseHook
+          ? renewAndReplay
+          : Effect.zipRight(auth.onResponse(response, authContext), renewAndReplay)
+      }
+      const attempt = (replayed: boolean): Effect.Effect<CouchResponse, CouchError> =>
+        Effect.flatMap(
+          auth.authorize(prepared, authContext),
+          (authorized) =>
+            Effect.flatMap(
+              send(method, url, authorized),
+              (response) => received(authorized, response, replayed)
+            )
+        )
+      return attempt(false)
     }
 
     const service: Service = {

@@ -9,27 +9,47 @@ import * as Stream from "effect/Stream"
 import type { CouchResponse } from "../CouchClient.js"
 import { type CouchError, DecodeError } from "../CouchError.js"
 import * as JsonFramer from "./jsonFramer.js"
+import * as RowShape from "./rowShape.js"
 
 const decodeError = (response: CouchResponse, description: string) =>
   new DecodeError({ method: response.method, url: response.url, description }, { disableValidation: true })
+
+/** The error for text `JSON.parse` threw `error` on. @internal */
+export const invalidJson = (response: CouchResponse, error: unknown): DecodeError =>
+  decodeError(response, `invalid JSON in the response: ${String(error)}`)
 
 /** @internal */
 export const parseJsonText = (response: CouchResponse, text: string): Either.Either<unknown, DecodeError> => {
   try {
     return Either.right(JSON.parse(text))
   } catch (error) {
-    return Either.left(decodeError(response, `invalid JSON in the response: ${String(error)}`))
+    return Either.left(invalidJson(response, error))
   }
 }
 
-/** @internal */
-export const decoder = <A, I>(response: CouchResponse, schema: Schema.Schema<A, I, never>) => {
+/**
+ * Decodes with `schema`, or first with `fast` (a hand-written decoder of the same shape, see
+ * `rowShape`), falling back to the Schema when it declines: the result and any error are
+ * the Schema's either way.
+ *
+ * @internal
+ */
+export const decoder = <A, I>(
+  response: CouchResponse,
+  schema: Schema.Schema<A, I, never>,
+  fast?: (value: unknown) => A | RowShape.Mismatch
+) => {
   const decode = Schema.decodeUnknownEither(schema)
-  return (value: unknown): Either.Either<A, DecodeError> =>
+  const slow = (value: unknown): Either.Either<A, DecodeError> =>
     Either.mapLeft(
       decode(value),
       (error) => decodeError(response, ParseResult.TreeFormatter.formatErrorSync(error))
     )
+  if (fast === undefined) return slow
+  return (value: unknown): Either.Either<A, DecodeError> => {
+    const decoded = fast(value)
+    return decoded === RowShape.mismatch ? slow(value) : Either.right(decoded)
+  }
 }
 
 /**
@@ -46,6 +66,24 @@ export interface BodyParser<A> {
   readonly end: (out: Array<A>) => CouchError | undefined
   /** True once `open` may return, e.g. when a view's header has been read. */
   readonly ready: () => boolean
+}
+
+/**
+ * The buffers of one pull as one: a row cut between two buffers costs the parsers a slow
+ * path (the framer scans it byte by byte), and clients that hand over each network packet
+ * (some 1.5 kB with CouchDB's defaults) would cut every tenth row or so.
+ */
+const concat = (chunks: Chunk.Chunk<Uint8Array>): Uint8Array => {
+  if (chunks.length === 1) return Chunk.unsafeHead(chunks)
+  let length = 0
+  for (const chunk of chunks) length += chunk.length
+  const bytes = new Uint8Array(length)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.length
+  }
+  return bytes
 }
 
 /**
@@ -77,10 +115,7 @@ export const parse = <A>(
       }),
       onSuccess: (chunks) =>
         Effect.sync(() => {
-          for (const chunk of chunks) {
-            if (failure !== undefined) return
-            failure = parser.push(chunk, pending)
-          }
+          if (failure === undefined) failure = parser.push(concat(chunks), pending)
         })
     })
 
@@ -154,6 +189,68 @@ export const framed = <A>(
 }
 
 /**
+ * How many bytes of `bytes` end on a character boundary: all of them, unless the last
+ * character is cut short (a lead byte in the last three bytes without all its continuation
+ * bytes). Cutting there and decoding each side alone gives the text a streaming decoder
+ * would: it is idle before a lead byte, or, when that byte ends a bad sequence, emits the
+ * same U+FFFD that decoding the first side to its end does.
+ */
+const completeLength = (bytes: Uint8Array): number => {
+  const n = bytes.length
+  for (let i = n - 1; i >= 0 && i >= n - 3; i--) {
+    // In bounds (0 ≤ i < n).
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion
+    const byte = bytes[i]!
+    if (byte < 0x80) return n
+    if (byte >= 0xc0) return n - i < (byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2) ? i : n
+  }
+  return n
+}
+
+/**
+ * A streaming UTF-8 decoder (invalid bytes become U+FFFD, a leading BOM is dropped). Node's
+ * `TextDecoder` takes a much slower path with `{ stream: true }` (several times slower on
+ * ASCII), so each chunk is decoded whole, holding back a character cut at its end.
+ *
+ * @internal
+ */
+export const utf8Decoder = () => {
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true })
+  let held: Uint8Array | undefined
+  let atStart = true
+  const text = (decoded: string) => {
+    if (atStart && decoded !== "") {
+      atStart = false
+      if (decoded.charCodeAt(0) === 0xfeff) return decoded.slice(1)
+    }
+    return decoded
+  }
+  return {
+    decode: (chunk: Uint8Array): string => {
+      let bytes = chunk
+      if (held !== undefined) {
+        bytes = new Uint8Array(held.length + chunk.length)
+        bytes.set(held)
+        bytes.set(chunk, held.length)
+        held = undefined
+      }
+      const complete = completeLength(bytes)
+      if (complete < bytes.length) {
+        held = bytes.slice(complete)
+        bytes = bytes.subarray(0, complete)
+      }
+      return text(decoder.decode(bytes))
+    },
+    /** The end of the input: a character still cut short becomes U+FFFD. */
+    end: (): string => {
+      const rest = held
+      held = undefined
+      return rest === undefined ? "" : text(decoder.decode(rest))
+    }
+  }
+}
+
+/**
  * Parses a body line by line (`\n` or `\r\n`), safe across chunk boundaries. A last line
  * without its newline is parsed when the body ends, but not when it fails: half a line cut
  * by a broken connection is not a line. An incomplete UTF-8 sequence at the end becomes
@@ -162,7 +259,7 @@ export const framed = <A>(
  * @internal
  */
 export const lines = <A>(onLine: (line: string, out: Array<A>) => CouchError | undefined): BodyParser<A> => {
-  const textDecoder = new TextDecoder("utf-8")
+  const textDecoder = utf8Decoder()
   let partial = ""
   const each = (text: string, out: Array<A>): CouchError | undefined => {
     let from = 0
@@ -182,9 +279,9 @@ export const lines = <A>(onLine: (line: string, out: Array<A>) => CouchError | u
     return undefined
   }
   return {
-    push: (bytes, out) => each(textDecoder.decode(bytes, { stream: true }), out),
+    push: (bytes, out) => each(textDecoder.decode(bytes), out),
     end: (out) => {
-      const rest = partial + textDecoder.decode()
+      const rest = partial + textDecoder.end()
       partial = ""
       return rest === "" ? undefined : onLine(rest.endsWith("\r") ? rest.slice(0, -1) : rest, out)
     },

@@ -110,8 +110,13 @@ export const make = (arrayKey: string, handlers: FramerHandlers): JsonFramer => 
     return comma ? newline + 1 : end
   }
 
-  const push = (chunk: Uint8Array): void => {
+  const push = (bytes: Uint8Array): void => {
     if (error !== undefined) return
+    // A Node Buffer's `subarray` costs over 1.5× a Uint8Array's (measured), and the
+    // one-row-per-line path takes one per row: use a plain view of the same memory.
+    const chunk = bytes.constructor === Uint8Array
+      ? bytes
+      : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)
     const n = chunk.length
     let i = 0
     if (captureStart !== -1 || parts.length > 0) captureStart = 0

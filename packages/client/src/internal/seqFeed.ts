@@ -1,4 +1,4 @@
-import type * as Chunk from "effect/Chunk"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -37,6 +37,9 @@ const LastSeqLine = Schema.Struct({ last_seq: Seq, pending: Schema.optional(Sche
 const isEndLine = (value: unknown): boolean =>
   typeof value === "object" && value !== null && "last_seq" in value && !("seq" in value)
 
+// Rows start with `{`, which spares them the `trim`.
+const isBlank = (line: string): boolean => line.length === 0 || (line.charCodeAt(0) !== 0x7b && line.trim() === "")
+
 /**
  * Reads a sequence-ordered feed (`_changes`, `_db_updates`) in any of its modes: a JSON
  * body with a `results` array (normal, longpoll), one JSON object per line with blank
@@ -58,19 +61,30 @@ export const open = <A extends { readonly seq: Seq | null }>(
     const decodeSeq = Schema.decodeUnknownOption(Seq)
     const decodeEnd = Schema.decodeUnknownOption(LastSeqLine)
 
+    // Plain code rather than Either combinators: this runs once per row.
     const row = (text: string, out: Array<A>): CouchError | undefined => {
-      const parsed = Either.flatMap(Feed.parseJsonText(response, text), (value) => {
-        const endLine = isEndLine(value) ? decodeEnd(value) : Option.none()
-        if (Option.isNone(endLine)) return Either.map(decodeRow(value), (decoded) => out.push(decoded))
-        end.lastSeq = Option.some(endLine.value.last_seq)
-        end.pending = Option.fromNullable(endLine.value.pending)
-        return Either.right(0)
-      })
-      return Either.isLeft(parsed) ? parsed.left : undefined
+      let value: unknown
+      try {
+        value = JSON.parse(text)
+      } catch (error) {
+        return Feed.invalidJson(response, error)
+      }
+      if (isEndLine(value)) {
+        const endLine = decodeEnd(value)
+        if (Option.isSome(endLine)) {
+          end.lastSeq = Option.some(endLine.value.last_seq)
+          end.pending = Option.fromNullable(endLine.value.pending)
+          return undefined
+        }
+      }
+      const decoded = decodeRow(value)
+      if (Either.isLeft(decoded)) return decoded.left
+      out.push(decoded.right)
+      return undefined
     }
 
     const parser: Feed.BodyParser<A> = mode === "continuous"
-      ? Feed.lines((line, out) => line.trim() === "" ? undefined : row(line, out))
+      ? Feed.lines((line, out) => isBlank(line) ? undefined : row(line, out))
       : mode === "eventsource"
       ? Feed.serverSentEvents((event, out) =>
         event.event === "heartbeat" || event.data.trim() === "" ? undefined : row(event.data, out)
@@ -80,8 +94,16 @@ export const open = <A extends { readonly seq: Seq | null }>(
         if (key === "pending" && typeof value === "number") end.pending = Option.some(value)
       })
 
+    // Only the last row with a `seq` counts (`seq_interval` leaves `null` in the rows between).
     const track = (rows: Chunk.Chunk<A>) => {
-      for (const next of rows) if (next.seq !== null) state.lastSeq = Option.some(next.seq)
+      const array = Chunk.toReadonlyArray(rows)
+      for (let i = array.length - 1; i >= 0; i--) {
+        const seq = array[i]?.seq
+        if (seq !== undefined && seq !== null) {
+          state.lastSeq = Option.some(seq)
+          break
+        }
+      }
       return rows
     }
     const applyEnd = Effect.sync(() => {
