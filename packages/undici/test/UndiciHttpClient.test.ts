@@ -114,6 +114,23 @@ describe("UndiciHttpClient", () => {
         })
       ))
 
+    it.scopedLive("hands over the HTTP chunks of one socket read together, not one per pull", () =>
+      withServer((http, server) =>
+        Effect.gen(function*() {
+          const response = yield* http.get(`${server.url}/small-chunks`)
+          const sizes = yield* response.stream.pipe(
+            Stream.mapChunks((chunk) => Chunk.of(Chunk.size(chunk))),
+            Stream.runCollect
+          )
+          const pieces = Chunk.reduce(sizes, 0, (n, size) => n + size)
+          // undici emits a "data" event per HTTP chunk: 200 of them, handed over in a few pulls,
+          // never one alone (as the first event of a read would be if a waiting pull took it).
+          expect(pieces).toBe(200)
+          expect(Chunk.size(sizes)).toBeLessThan(20)
+          expect(Chunk.toReadonlyArray(sizes).every((size) => size > 1)).toBe(true)
+        })
+      ))
+
     it.scopedLive("gives Set-Cookie headers as cookies, and other headers by lower-case name", () =>
       withServer((http, server) =>
         Effect.gen(function*() {

@@ -153,6 +153,14 @@ export const make = Effect.gen(function*() {
         res.on("close", () => clearInterval(timer))
         return
       }
+      case "/small-chunks": {
+        // 200 HTTP chunks of 100 bytes in one TCP write, as CouchDB sends rows in ~1.5 kB chunks.
+        res.writeHead(200, { "content-type": "text/plain" })
+        res.cork()
+        for (let i = 0; i < 200; i++) res.write("x".repeat(99) + "\n")
+        res.end()
+        return
+      }
       case "/broken": {
         res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(1024 * 1024) })
         res.write(chunk64k, () => setTimeout(() => res.destroy(), 20))

@@ -151,14 +151,17 @@ class StreamReader<E> {
   }
 
   private onData = (chunk: Buffer) => {
-    const waiter = this.waiter
-    if (waiter !== undefined) {
-      this.waiter = undefined
-      waiter(Effect.succeed(Chunk.of(chunk)))
-      return
-    }
     this.chunks.push(chunk)
     this.bytes += chunk.length
+    if (this.waiter !== undefined) {
+      // undici emits one "data" event per HTTP chunk (CouchDB's are ~1.5 kB), all within one
+      // socket read: wake the waiter once, after the read, with all of them.
+      if (!this.wakeScheduled) {
+        this.wakeScheduled = true
+        queueMicrotask(this.scheduledWake)
+      }
+      return
+    }
     if (this.bytes >= this.highWaterMark && !this.paused) {
       this.paused = true
       this.body.pause()
@@ -174,6 +177,11 @@ class StreamReader<E> {
   }
   private onClose = () => {
     if (!this.ended) this.failure ??= this.onFailure(new Error("the response body was closed before its end"))
+    this.wake()
+  }
+  private wakeScheduled = false
+  private scheduledWake = () => {
+    this.wakeScheduled = false
     this.wake()
   }
   private wake() {
