@@ -4,6 +4,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, type Context, Effect, type Exit, Layer, Option, Redacted, Stream, Tracer } from "effect"
 import { createHmac, randomBytes } from "node:crypto"
+import { inspect } from "node:util"
 
 const BASE = "http://couch.test:5984"
 const OTHER = "http://other.test:5984"
@@ -592,6 +593,41 @@ describe("Proxy auth", () => {
       expectNoSecrets(error, ["proxy-secret-x", createHmac("sha1", "proxy-secret-x").update("").digest("hex")])
       expect(yield* MockCouch.requests).toHaveLength(0)
     }).pipe(Effect.provide(mockLayer([MockCouch.route("GET", "/db", ok)]))))
+})
+
+describe("credentials in responses", () => {
+  it.effect("inspecting or serialising a response shows no token, Authorization or Cookie value", () =>
+    Effect.gen(function*() {
+      const cookie = yield* CouchAuth.cookie({ username: "erin", password: Redacted.make("resp-cookie-pw") })
+      const responses = [
+        yield* getDb.pipe(
+          CouchAuth.withProvider(CouchAuth.proxy({ username: "erin", secret: Redacted.make("resp-s3cret") }))
+        ),
+        yield* getDb.pipe(
+          CouchAuth.withProvider(CouchAuth.basic({ username: "erin", password: Redacted.make("resp-basic-pw") }))
+        ),
+        yield* getDb.pipe(CouchAuth.withProvider(cookie))
+      ]
+      const sent = (yield* MockCouch.requests).filter((r) => r.url.pathname === "/db").map((r) => r.headers)
+      const secrets = [
+        sent[0]?.["x-auth-couchdb-token"],
+        sent[1]?.["authorization"],
+        "resp-basic-pw",
+        "cookie-resp-session"
+      ]
+      // The values really were sent, so their absence below means something.
+      expect(sent[0]?.["x-auth-couchdb-token"]).toMatch(/^[0-9a-f]{40}$/)
+      expect(sent[2]?.["cookie"]).toContain("cookie-resp-session")
+      for (const response of responses) {
+        const renderings = [inspect(response, { depth: 10 }), JSON.stringify(response), String(response)]
+        for (const secret of secrets) {
+          for (const rendering of renderings) expect(rendering).not.toContain(secret)
+        }
+      }
+    }).pipe(Effect.provide(mockLayer([
+      MockCouch.route("POST", "/_session", MockCouch.json(200, { ok: true }, setCookie("cookie-resp-session"))),
+      MockCouch.route("GET", "/db", ok)
+    ]))))
 })
 
 describe("credentials in spans", () => {

@@ -65,33 +65,40 @@ export const decodeWith = <A, I>(schema: Schema.Schema<A, I, never>, method: str
     Either.mapLeft(decode(value), (error) => decodeError(method, url, ParseResult.TreeFormatter.formatErrorSync(error)))
 }
 
-/** A class rather than an object literal with getters: one is built per request. */
+/**
+ * A class rather than an object literal with getters: one is built per request. The platform
+ * response is a `#private` field so that inspecting or serialising a `CouchResponse` cannot
+ * reach its request's headers (a proxy token is redacted only inside the request's fiber).
+ */
 class Response implements CouchResponse {
+  readonly #response: HttpClientResponse.HttpClientResponse
   constructor(
     readonly method: Method,
     readonly url: string,
-    private readonly response: HttpClientResponse.HttpClientResponse
-  ) {}
+    response: HttpClientResponse.HttpClientResponse
+  ) {
+    this.#response = response
+  }
   get status() {
-    return this.response.status
+    return this.#response.status
   }
   get headers() {
-    return this.response.headers
+    return this.#response.headers
   }
   // Failures while reading a body that has started to arrive are transport failures.
   private readonly bodyFailed = (error: { readonly cause?: unknown }) =>
     transportError(this.method, this.url, error.cause ?? error)
   get text() {
-    return Effect.mapError(this.response.text, this.bodyFailed)
+    return Effect.mapError(this.#response.text, this.bodyFailed)
   }
   get bytes() {
-    return Effect.mapBoth(this.response.arrayBuffer, {
+    return Effect.mapBoth(this.#response.arrayBuffer, {
       onFailure: this.bodyFailed,
       onSuccess: (buffer) => new Uint8Array(buffer)
     })
   }
   get stream() {
-    return Stream.mapError(this.response.stream, this.bodyFailed)
+    return Stream.mapError(this.#response.stream, this.bodyFailed)
   }
   get json() {
     return Effect.flatMap(this.text, parseJson(this.method, this.url))
