@@ -8,6 +8,7 @@
  *
  * @since 0.1.0
  */
+import type { YieldableError } from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
@@ -45,7 +46,12 @@ export const StatusErrorFields = {
   /** The `X-Couch-Request-ID` response header, when present. */
   requestId: Schema.optional(Schema.String),
   /** The raw `Retry-After` header, when present (429 and 503). */
-  retryAfter: Schema.optional(Schema.String)
+  retryAfter: Schema.optional(Schema.String),
+  /**
+   * The response headers (names in lower case), without `set-cookie`: e.g. `www-authenticate`,
+   * `allow` on a 405, or a proxy's own headers on a 502.
+   */
+  headers: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String }))
 }
 
 const describeStatus = (self: {
@@ -79,27 +85,63 @@ export const parseRetryAfter = (
   return Number.isNaN(date) ? Option.none() : Option.some(Duration.millis(Math.max(0, date - now)))
 }
 
-const statusError = <Tag extends string>(tag: Tag) => {
-  class Base extends Schema.TaggedError<StatusError<Tag>>(`@effect-couchdb/client/CouchError/${tag}`)(
-    tag,
-    StatusErrorFields
-  ) {
-    readonly [TypeId]: TypeId = TypeId
-    override get message() {
-      return describeStatus(this)
-    }
-  }
-  return Base
-}
-
 /**
- * The shape every status error class shares.
+ * The shape every status error shares.
  *
  * @since 0.1.0
  * @category models
  */
 export interface StatusError<Tag extends string> extends Schema.Struct.Type<typeof StatusErrorFields> {
   readonly _tag: Tag
+  readonly [TypeId]: TypeId
+  readonly message: string
+  /** `Retry-After` as a duration from now, when the server sent one (429, 503). */
+  readonly retryAfterDuration: Option.Option<Duration.Duration>
+}
+
+/**
+ * The class of a status error: a `Schema.TaggedError` class with the status it stands for.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface StatusErrorClass<Tag extends string> extends
+  Schema.Schema<
+    StatusError<Tag>,
+    Schema.Struct.Encoded<{ readonly _tag: Schema.tag<Tag> } & typeof StatusErrorFields>
+  >
+{
+  new(
+    props: Schema.Struct.Constructor<typeof StatusErrorFields>,
+    options?: Schema.MakeOptions
+  ): StatusError<Tag> & YieldableError
+  /** The `_tag` of its errors. */
+  readonly tag: Tag
+  /** The HTTP status this class stands for (0 for `UnexpectedStatus`). */
+  readonly status: number
+}
+
+/**
+ * The base of every status error class: the declarations below are all that is written per
+ * status, and `statusErrors` lists them once for the status table, the union type and the
+ * Schema.
+ */
+const statusError = <Tag extends string>(tag: Tag, status: number): StatusErrorClass<Tag> => {
+  class Base extends Schema.TaggedError<StatusError<Tag>>(`@effect-couchdb/client/CouchError/${tag}`)(
+    tag,
+    StatusErrorFields
+  ) {
+    static readonly status = status
+    static readonly tag = tag
+    readonly [TypeId]: TypeId = TypeId
+    override get message() {
+      return describeStatus(this)
+    }
+    get retryAfterDuration(): Option.Option<Duration.Duration> {
+      return parseRetryAfter(this.retryAfter)
+    }
+  }
+  return Base
 }
 
 /**
@@ -108,7 +150,7 @@ export interface StatusError<Tag extends string> extends Schema.Struct.Type<type
  * @since 0.1.0
  * @category errors
  */
-export class BadRequest extends statusError("BadRequest") {}
+export class BadRequest extends statusError("BadRequest", 400) {}
 
 /**
  * 401: missing or wrong credentials.
@@ -116,7 +158,7 @@ export class BadRequest extends statusError("BadRequest") {}
  * @since 0.1.0
  * @category errors
  */
-export class Unauthorized extends statusError("Unauthorized") {}
+export class Unauthorized extends statusError("Unauthorized", 401) {}
 
 /**
  * 403: authenticated, but not allowed (e.g. a `validate_doc_update` rejection).
@@ -124,7 +166,7 @@ export class Unauthorized extends statusError("Unauthorized") {}
  * @since 0.1.0
  * @category errors
  */
-export class Forbidden extends statusError("Forbidden") {}
+export class Forbidden extends statusError("Forbidden", 403) {}
 
 /**
  * 404: the database, document, view or attachment does not exist.
@@ -132,7 +174,7 @@ export class Forbidden extends statusError("Forbidden") {}
  * @since 0.1.0
  * @category errors
  */
-export class NotFound extends statusError("NotFound") {}
+export class NotFound extends statusError("NotFound", 404) {}
 
 /**
  * 405: the resource does not accept this method.
@@ -140,15 +182,32 @@ export class NotFound extends statusError("NotFound") {}
  * @since 0.1.0
  * @category errors
  */
-export class MethodNotAllowed extends statusError("MethodNotAllowed") {}
+export class MethodNotAllowed extends statusError("MethodNotAllowed", 405) {}
 
 /**
- * 406: the server cannot produce the requested content type.
+ * 406: the server cannot produce the requested content type (e.g. a show function that
+ * only `provides` JSON).
  *
  * @since 0.1.0
  * @category errors
  */
-export class NotAcceptable extends statusError("NotAcceptable") {}
+export class NotAcceptable extends statusError("NotAcceptable", 406) {}
+
+/**
+ * 407: a proxy in front of CouchDB wants credentials of its own.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class ProxyAuthenticationRequired extends statusError("ProxyAuthenticationRequired", 407) {}
+
+/**
+ * 408: the server (or a proxy) gave up waiting for the request.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class RequestTimeout extends statusError("RequestTimeout", 408) {}
 
 /**
  * 409: a document update conflict (stale or missing `_rev`).
@@ -156,7 +215,23 @@ export class NotAcceptable extends statusError("NotAcceptable") {}
  * @since 0.1.0
  * @category errors
  */
-export class Conflict extends statusError("Conflict") {}
+export class Conflict extends statusError("Conflict", 409) {}
+
+/**
+ * 410: the resource is gone for good (sent by some proxies and gateways).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class Gone extends statusError("Gone", 410) {}
+
+/**
+ * 411: the server wants a `Content-Length`.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class LengthRequired extends statusError("LengthRequired", 411) {}
 
 /**
  * 412: a precondition failed, e.g. creating a database that exists.
@@ -164,7 +239,7 @@ export class Conflict extends statusError("Conflict") {}
  * @since 0.1.0
  * @category errors
  */
-export class PreconditionFailed extends statusError("PreconditionFailed") {}
+export class PreconditionFailed extends statusError("PreconditionFailed", 412) {}
 
 /**
  * 413: the document or request body is larger than the server accepts.
@@ -172,7 +247,15 @@ export class PreconditionFailed extends statusError("PreconditionFailed") {}
  * @since 0.1.0
  * @category errors
  */
-export class RequestEntityTooLarge extends statusError("RequestEntityTooLarge") {}
+export class RequestEntityTooLarge extends statusError("RequestEntityTooLarge", 413) {}
+
+/**
+ * 414: the URL is too long (e.g. a GET with many `keys`: send them in a POST body).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class UriTooLong extends statusError("UriTooLong", 414) {}
 
 /**
  * 415: the request body has a content type the endpoint does not accept.
@@ -180,7 +263,7 @@ export class RequestEntityTooLarge extends statusError("RequestEntityTooLarge") 
  * @since 0.1.0
  * @category errors
  */
-export class UnsupportedMediaType extends statusError("UnsupportedMediaType") {}
+export class UnsupportedMediaType extends statusError("UnsupportedMediaType", 415) {}
 
 /**
  * 416: the requested byte range cannot be served.
@@ -188,7 +271,7 @@ export class UnsupportedMediaType extends statusError("UnsupportedMediaType") {}
  * @since 0.1.0
  * @category errors
  */
-export class RangeNotSatisfiable extends statusError("RangeNotSatisfiable") {}
+export class RangeNotSatisfiable extends statusError("RangeNotSatisfiable", 416) {}
 
 /**
  * 417: e.g. a bulk update with `all_or_nothing` that failed validation.
@@ -196,7 +279,7 @@ export class RangeNotSatisfiable extends statusError("RangeNotSatisfiable") {}
  * @since 0.1.0
  * @category errors
  */
-export class ExpectationFailed extends statusError("ExpectationFailed") {}
+export class ExpectationFailed extends statusError("ExpectationFailed", 417) {}
 
 /**
  * 429: rate limited; `retryAfter` says when to try again.
@@ -204,12 +287,15 @@ export class ExpectationFailed extends statusError("ExpectationFailed") {}
  * @since 0.1.0
  * @category errors
  */
-export class TooManyRequests extends statusError("TooManyRequests") {
-  /** `Retry-After` as a duration, when the server sent one. */
-  get retryAfterDuration(): Option.Option<Duration.Duration> {
-    return parseRetryAfter(this.retryAfter)
-  }
-}
+export class TooManyRequests extends statusError("TooManyRequests", 429) {}
+
+/**
+ * 431: the request headers are too large (e.g. a huge cookie).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class RequestHeaderFieldsTooLarge extends statusError("RequestHeaderFieldsTooLarge", 431) {}
 
 /**
  * 500: the server failed.
@@ -217,7 +303,23 @@ export class TooManyRequests extends statusError("TooManyRequests") {
  * @since 0.1.0
  * @category errors
  */
-export class InternalServerError extends statusError("InternalServerError") {}
+export class InternalServerError extends statusError("InternalServerError", 500) {}
+
+/**
+ * 501: the server does not implement this request (e.g. an unknown method).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class NotImplemented extends statusError("NotImplemented", 501) {}
+
+/**
+ * 502: a proxy or load balancer in front of CouchDB got no valid answer from it.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class BadGateway extends statusError("BadGateway", 502) {}
 
 /**
  * 503: the server (or a node) is unavailable; `retryAfter` may say when to try again.
@@ -225,20 +327,58 @@ export class InternalServerError extends statusError("InternalServerError") {}
  * @since 0.1.0
  * @category errors
  */
-export class ServiceUnavailable extends statusError("ServiceUnavailable") {
-  /** `Retry-After` as a duration, when the server sent one. */
-  get retryAfterDuration(): Option.Option<Duration.Duration> {
-    return parseRetryAfter(this.retryAfter)
-  }
-}
+export class ServiceUnavailable extends statusError("ServiceUnavailable", 503) {}
 
 /**
- * Any other status ≥ 400 (e.g. 402, 501, 502, 504).
+ * 504: a proxy or load balancer in front of CouchDB timed out waiting for it.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class GatewayTimeout extends statusError("GatewayTimeout", 504) {}
+
+/**
+ * Any other status ≥ 400 (e.g. 402, 418, 505).
  *
  * @since 0.1.0
  * @category errors
  */
-export class UnexpectedStatus extends statusError("UnexpectedStatus") {}
+export class UnexpectedStatus extends statusError("UnexpectedStatus", 0) {}
+
+/**
+ * Every status error class, in one list: the table `fromStatus` uses, the `HttpStatusError`
+ * union and the `CouchError` Schema are all derived from it.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const statusErrors = [
+  BadRequest,
+  Unauthorized,
+  Forbidden,
+  NotFound,
+  MethodNotAllowed,
+  NotAcceptable,
+  ProxyAuthenticationRequired,
+  RequestTimeout,
+  Conflict,
+  Gone,
+  LengthRequired,
+  PreconditionFailed,
+  RequestEntityTooLarge,
+  UriTooLong,
+  UnsupportedMediaType,
+  RangeNotSatisfiable,
+  ExpectationFailed,
+  TooManyRequests,
+  RequestHeaderFieldsTooLarge,
+  InternalServerError,
+  NotImplemented,
+  BadGateway,
+  ServiceUnavailable,
+  GatewayTimeout,
+  UnexpectedStatus
+] as const
 
 /**
  * The request never got a complete response: connection refused, reset, timed out, or the
@@ -314,23 +454,7 @@ export class InvalidRequest
  * @since 0.1.0
  * @category models
  */
-export type HttpStatusError =
-  | BadRequest
-  | Unauthorized
-  | Forbidden
-  | NotFound
-  | MethodNotAllowed
-  | NotAcceptable
-  | Conflict
-  | PreconditionFailed
-  | RequestEntityTooLarge
-  | UnsupportedMediaType
-  | RangeNotSatisfiable
-  | ExpectationFailed
-  | TooManyRequests
-  | InternalServerError
-  | ServiceUnavailable
-  | UnexpectedStatus
+export type HttpStatusError = InstanceType<typeof statusErrors[number]>
 
 /**
  * Every error a CouchDB operation can fail with.
@@ -347,48 +471,8 @@ export type CouchError = HttpStatusError | TransportError | DecodeError | Invali
  * @category schemas
  */
 export const CouchError: Schema.Union<
-  [
-    typeof BadRequest,
-    typeof Unauthorized,
-    typeof Forbidden,
-    typeof NotFound,
-    typeof MethodNotAllowed,
-    typeof NotAcceptable,
-    typeof Conflict,
-    typeof PreconditionFailed,
-    typeof RequestEntityTooLarge,
-    typeof UnsupportedMediaType,
-    typeof RangeNotSatisfiable,
-    typeof ExpectationFailed,
-    typeof TooManyRequests,
-    typeof InternalServerError,
-    typeof ServiceUnavailable,
-    typeof UnexpectedStatus,
-    typeof TransportError,
-    typeof DecodeError,
-    typeof InvalidRequest
-  ]
-> = Schema.Union(
-  BadRequest,
-  Unauthorized,
-  Forbidden,
-  NotFound,
-  MethodNotAllowed,
-  NotAcceptable,
-  Conflict,
-  PreconditionFailed,
-  RequestEntityTooLarge,
-  UnsupportedMediaType,
-  RangeNotSatisfiable,
-  ExpectationFailed,
-  TooManyRequests,
-  InternalServerError,
-  ServiceUnavailable,
-  UnexpectedStatus,
-  TransportError,
-  DecodeError,
-  InvalidRequest
-)
+  [...typeof statusErrors, typeof TransportError, typeof DecodeError, typeof InvalidRequest]
+> = Schema.Union(...statusErrors, TransportError, DecodeError, InvalidRequest)
 
 /**
  * @since 0.1.0
@@ -396,28 +480,21 @@ export const CouchError: Schema.Union<
  */
 export const isCouchError = (u: unknown): u is CouchError => Predicate.hasProperty(u, TypeId)
 
-type StatusErrorConstructor = new(
-  fields: Schema.Struct.Type<typeof StatusErrorFields>,
-  options: { readonly disableValidation: boolean }
-) => HttpStatusError
+const statusTags: ReadonlySet<unknown> = new Set(statusErrors.map((Class) => Class.tag))
 
-const statusClasses: ReadonlyMap<number, StatusErrorConstructor> = new Map<number, StatusErrorConstructor>([
-  [400, BadRequest],
-  [401, Unauthorized],
-  [403, Forbidden],
-  [404, NotFound],
-  [405, MethodNotAllowed],
-  [406, NotAcceptable],
-  [409, Conflict],
-  [412, PreconditionFailed],
-  [413, RequestEntityTooLarge],
-  [415, UnsupportedMediaType],
-  [416, RangeNotSatisfiable],
-  [417, ExpectationFailed],
-  [429, TooManyRequests],
-  [500, InternalServerError],
-  [503, ServiceUnavailable]
-])
+/**
+ * True for the errors that stand for an HTTP status ≥ 400, whatever the status: the guard to
+ * use for "any HTTP error", e.g. `Effect.catchIf(CouchError.isHttpStatusError, …)`.
+ *
+ * @since 0.2.0
+ * @category guards
+ */
+export const isHttpStatusError = (u: unknown): u is HttpStatusError =>
+  isCouchError(u) && statusTags.has(Reflect.get(u, "_tag"))
+
+const statusClasses: ReadonlyMap<number, typeof statusErrors[number]> = new Map(
+  statusErrors.filter((Class) => Class !== UnexpectedStatus).map((Class) => [Class.status, Class])
+)
 
 /**
  * What is known about a failed response, before it becomes an error.
@@ -433,6 +510,7 @@ export interface StatusErrorInput {
   readonly reason?: string | undefined
   readonly requestId?: string | undefined
   readonly retryAfter?: string | undefined
+  readonly headers?: Readonly<Record<string, string>> | undefined
 }
 
 /**
@@ -449,7 +527,8 @@ export const fromStatus = (input: StatusErrorInput): HttpStatusError => {
     ...(input.error !== undefined ? { error: input.error } : {}),
     ...(input.reason !== undefined ? { reason: input.reason } : {}),
     ...(input.requestId !== undefined ? { requestId: input.requestId } : {}),
-    ...(input.retryAfter !== undefined ? { retryAfter: input.retryAfter } : {})
+    ...(input.retryAfter !== undefined ? { retryAfter: input.retryAfter } : {}),
+    ...(input.headers !== undefined ? { headers: input.headers } : {})
   }
   const Class = statusClasses.get(input.status) ?? UnexpectedStatus
   return new Class(fields, { disableValidation: true })

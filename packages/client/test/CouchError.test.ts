@@ -17,20 +17,28 @@ const statusTags: ReadonlyArray<readonly [number, string]> = [
   [404, "NotFound"],
   [405, "MethodNotAllowed"],
   [406, "NotAcceptable"],
+  [407, "ProxyAuthenticationRequired"],
+  [408, "RequestTimeout"],
   [409, "Conflict"],
+  [410, "Gone"],
+  [411, "LengthRequired"],
   [412, "PreconditionFailed"],
   [413, "RequestEntityTooLarge"],
+  [414, "UriTooLong"],
   [415, "UnsupportedMediaType"],
   [416, "RangeNotSatisfiable"],
   [417, "ExpectationFailed"],
   [429, "TooManyRequests"],
+  [431, "RequestHeaderFieldsTooLarge"],
   [500, "InternalServerError"],
+  [501, "NotImplemented"],
+  [502, "BadGateway"],
   [503, "ServiceUnavailable"],
+  [504, "GatewayTimeout"],
   [402, "UnexpectedStatus"],
   [418, "UnexpectedStatus"],
-  [501, "UnexpectedStatus"],
-  [502, "UnexpectedStatus"],
-  [504, "UnexpectedStatus"]
+  [505, "UnexpectedStatus"],
+  [599, "UnexpectedStatus"]
 ]
 
 describe("one tagged error per status", () => {
@@ -48,6 +56,9 @@ describe("one tagged error per status", () => {
           requestId: "abc123"
         })
         expect(CouchError.isCouchError(error)).toBe(true)
+        expect(CouchError.isHttpStatusError(error)).toBe(true)
+        if (!CouchError.isHttpStatusError(error)) throw new Error(`unexpected ${error._tag}`)
+        expect(error.headers?.["x-couch-request-id"]).toBe("abc123")
         expect(error.message).toContain(`${status}`)
         expect(error.message).toContain(`reason ${status}`)
       }).pipe(Effect.provide(clientWith([
@@ -127,6 +138,37 @@ describe("error bodies that are not CouchDB JSON", () => {
       const error = yield* Effect.flip(couch.resource("db").head())
       expect(error._tag).toBe("NotFound")
     }).pipe(Effect.provide(clientWith([MockCouch.route("HEAD", "/db", MockCouch.raw(404, ""))]))))
+
+  it.effect("the error keeps the response headers, but never set-cookie", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(getDoc)
+      if (!CouchError.isHttpStatusError(error)) throw new Error(`unexpected ${error._tag}`)
+      expect(error.headers).toMatchObject({ allow: "GET,HEAD", "www-authenticate": "Basic realm=\"server\"" })
+      expect(error.headers?.["set-cookie"]).toBeUndefined()
+      expect(JSON.stringify(error)).not.toContain("AuthSession")
+      expect(String(error)).not.toContain("AuthSession")
+    }).pipe(Effect.provide(clientWith([
+      MockCouch.route(
+        "GET",
+        "/db/doc",
+        MockCouch.json(405, { error: "method_not_allowed", reason: "Only GET,HEAD allowed" }, {
+          allow: "GET,HEAD",
+          "www-authenticate": "Basic realm=\"server\"",
+          "set-cookie": "AuthSession=c2VjcmV0; Path=/; HttpOnly"
+        })
+      )
+    ]))))
+
+  it("isHttpStatusError tells status errors from the others", () => {
+    const status = CouchError.fromStatus({ status: 502, method: "GET", url: "u" })
+    expect(status._tag).toBe("BadGateway")
+    expect(CouchError.isHttpStatusError(status)).toBe(true)
+    expect(CouchError.isHttpStatusError(new CouchError.InvalidRequest({ description: "d" }))).toBe(false)
+    expect(CouchError.isHttpStatusError({ _tag: "NotFound", status: 404 })).toBe(false)
+    expect(CouchError.statusErrors.map((Class) => Class.status).filter((s) => s !== 0)).toEqual(
+      [...new Set(CouchError.statusErrors.map((Class) => Class.status).filter((s) => s !== 0))]
+    )
+  })
 })
 
 describe("Retry-After", () => {

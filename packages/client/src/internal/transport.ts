@@ -90,6 +90,16 @@ const ErrorBody = (text: string): { readonly error?: string; readonly reason?: s
   }
 }
 
+/** The headers kept on an error: all but `set-cookie`, which may carry a session. */
+const errorHeaders = (headers: Readonly<Record<string, string>>): Record<string, string> => {
+  const kept: Record<string, string> = {}
+  for (const name in headers) {
+    // `for…in` over the platform's plain header record: own string keys only.
+    if (name !== "set-cookie") kept[name] = headers[name] as string
+  }
+  return kept
+}
+
 /**
  * Turns an error response into its tagged error. The body is read when it can be; an HTML,
  * empty, truncated or non-JSON body still gives the tag of the status.
@@ -109,7 +119,8 @@ export const statusError = (
         url,
         ...(Option.isSome(text) ? ErrorBody(text.value) : {}),
         requestId: headerValue(response, "x-couch-request-id"),
-        retryAfter: headerValue(response, "retry-after")
+        retryAfter: headerValue(response, "retry-after"),
+        headers: errorHeaders(response.headers)
       })
     )
   )
