@@ -7,7 +7,10 @@
  */
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
@@ -84,15 +87,23 @@ export class CouchAuth extends Context.Tag("@effect-couchdb/client/CouchAuth")<C
 export const none: Provider = internal.none
 
 /**
+ * Options of the basic auth provider.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface BasicOptions {
+  readonly username: string | Redacted.Redacted<string>
+  readonly password: Redacted.Redacted<string>
+}
+
+/**
  * HTTP Basic auth. User names and passwords may hold any Unicode character (sent as UTF-8).
  *
  * @since 0.1.0
  * @category providers
  */
-export const basic = (options: {
-  readonly username: string | Redacted.Redacted<string>
-  readonly password: Redacted.Redacted<string>
-}): Provider => internal.basic(options)
+export const basic = (options: BasicOptions): Provider => internal.basic(options)
 
 /**
  * Options of the cookie session provider.
@@ -103,6 +114,11 @@ export const basic = (options: {
 export interface CookieOptions {
   readonly username: string | Redacted.Redacted<string>
   readonly password: Redacted.Redacted<string>
+  /**
+   * How long a session lasts when the server's cookie says nothing (no `Max-Age` or
+   * `Expires`); CouchDB's default `[chttpd_auth] timeout` is 10 minutes.
+   */
+  readonly sessionTimeout?: Duration.DurationInput | undefined
 }
 
 /**
@@ -110,6 +126,11 @@ export interface CookieOptions {
  * cookie per server origin (it is never sent anywhere else), takes the refreshed cookie
  * from any response, and on a 401 logs in again once and replays the request. Concurrent
  * requests share one login.
+ *
+ * The session's lifetime is read from the cookie (`Max-Age`, else `Expires`, else
+ * `sessionTimeout`), and the provider logs in again before it runs out: CouchDB ignores an
+ * expired cookie on endpoints anonymous users may read, so such a request would otherwise run
+ * as anonymous without a 401 to tell.
  *
  * A request whose body is a `Stream` cannot be replayed; its 401 is returned as is.
  *
@@ -176,7 +197,8 @@ export const oauth = (options: OAuthOptions): Provider => internal.oauth(options
 
 /**
  * JWT bearer auth. The token comes from an Effect (e.g. your identity provider); it is
- * cached, and fetched again once after a 401 before the request is replayed.
+ * cached, fetched again shortly before its `exp` claim (when it has one), and fetched again
+ * once after a 401 before the request is replayed.
  *
  * @since 0.1.0
  * @category providers
@@ -195,8 +217,27 @@ export const layerNone: Layer.Layer<CouchAuth> = Layer.succeed(CouchAuth, none)
  * @since 0.1.0
  * @category layers
  */
-export const layerBasic = (options: Parameters<typeof basic>[0]): Layer.Layer<CouchAuth> =>
-  Layer.succeed(CouchAuth, basic(options))
+export const layerBasic = (options: BasicOptions): Layer.Layer<CouchAuth> => Layer.succeed(CouchAuth, basic(options))
+
+/**
+ * Basic auth with its settings read from `Config`.
+ *
+ * @since 0.2.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { CouchAuth } from "@effect-couchdb/client"
+ * import { Config } from "effect"
+ *
+ * const AuthLive = CouchAuth.layerBasicConfig({
+ *   username: Config.string("COUCHDB_USER"),
+ *   password: Config.redacted("COUCHDB_PASSWORD")
+ * })
+ * ```
+ */
+export const layerBasicConfig = (
+  config: Config.Config.Wrap<BasicOptions>
+): Layer.Layer<CouchAuth, ConfigError.ConfigError> => Layer.effect(CouchAuth, Effect.map(Config.unwrap(config), basic))
 
 /**
  * @since 0.1.0
@@ -205,10 +246,31 @@ export const layerBasic = (options: Parameters<typeof basic>[0]): Layer.Layer<Co
 export const layerCookie = (options: CookieOptions): Layer.Layer<CouchAuth> => Layer.effect(CouchAuth, cookie(options))
 
 /**
+ * Cookie session auth with its settings read from `Config`.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerCookieConfig = (
+  config: Config.Config.Wrap<CookieOptions>
+): Layer.Layer<CouchAuth, ConfigError.ConfigError> =>
+  Layer.effect(CouchAuth, Effect.flatMap(Config.unwrap(config), cookie))
+
+/**
  * @since 0.1.0
  * @category layers
  */
 export const layerProxy = (options: ProxyOptions): Layer.Layer<CouchAuth> => Layer.succeed(CouchAuth, proxy(options))
+
+/**
+ * Proxy auth with its settings read from `Config`.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerProxyConfig = (
+  config: Config.Config.Wrap<ProxyOptions>
+): Layer.Layer<CouchAuth, ConfigError.ConfigError> => Layer.effect(CouchAuth, Effect.map(Config.unwrap(config), proxy))
 
 /**
  * @since 0.1.0
@@ -217,12 +279,29 @@ export const layerProxy = (options: ProxyOptions): Layer.Layer<CouchAuth> => Lay
 export const layerOAuth = (options: OAuthOptions): Layer.Layer<CouchAuth> => Layer.succeed(CouchAuth, oauth(options))
 
 /**
+ * OAuth 1.0a with its settings read from `Config`.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerOAuthConfig = (
+  config: Config.Config.Wrap<OAuthOptions>
+): Layer.Layer<CouchAuth, ConfigError.ConfigError> => Layer.effect(CouchAuth, Effect.map(Config.unwrap(config), oauth))
+
+/**
+ * JWT auth with the token from `token`: an `Effect` (e.g. a call to your identity provider,
+ * run again when the token nears its `exp` or after a 401) or a `Config` (a fixed token).
+ *
  * @since 0.1.0
  * @category layers
  */
 export const layerJwt = <E extends CouchError>(
-  token: Effect.Effect<Redacted.Redacted<string>, E>
-): Layer.Layer<CouchAuth> => Layer.effect(CouchAuth, jwt(token))
+  token: Effect.Effect<Redacted.Redacted<string>, E> | Config.Config<Redacted.Redacted<string>>
+): Layer.Layer<CouchAuth, ConfigError.ConfigError> =>
+  Layer.effect(
+    CouchAuth,
+    Config.isConfig(token) ? Effect.flatMap(token, (value) => jwt(Effect.succeed(value))) : jwt(token)
+  )
 
 /**
  * Runs `effect` with `provider` instead of the ambient one — e.g. proxy auth for the end

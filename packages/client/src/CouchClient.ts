@@ -8,10 +8,10 @@
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpMethod from "@effect/platform/HttpMethod"
-import type * as Config from "effect/Config"
+import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
@@ -31,14 +31,23 @@ import type { Resource } from "./Resource.js"
 export type Method = HttpMethod.HttpMethod | "COPY"
 
 /**
- * A query parameter value. Booleans are sent as `true`/`false`; arrays repeat the
- * parameter; `undefined` leaves it out. JSON-typed parameters (`key`, `startkey`, …) are
- * encoded by the modules that know them, e.g. `View`.
+ * A query parameter value. Strings are sent as they are, numbers and booleans as text, and
+ * `null`, arrays and objects as JSON — CouchDB reads every array parameter (`keys`,
+ * `open_revs`, `atts_since`, `doc_ids`, …) as a JSON array. `undefined` leaves the parameter
+ * out. A value that JSON cannot carry faithfully (a BigInt, a cycle, a function, `NaN`) is an
+ * `InvalidRequest`.
  *
  * @since 0.1.0
  * @category models
  */
-export type QueryValue = string | number | boolean | ReadonlyArray<string | number | boolean> | undefined
+export type QueryValue =
+  | string
+  | number
+  | boolean
+  | null
+  | ReadonlyArray<unknown>
+  | { readonly [key: string]: unknown }
+  | undefined
 
 /**
  * A raw request body: bytes, text, or a stream sent chunked.
@@ -141,10 +150,17 @@ export class CouchClient extends Context.Tag("@effect-couchdb/client/CouchClient
 export interface Options {
   /**
    * The server URL, e.g. `http://localhost:5984`, or with a path prefix when CouchDB sits
-   * behind a proxy. Credentials in it are taken out and exposed as `credentials`; they are
-   * never sent by themselves — pick a `CouchAuth` provider.
+   * behind a proxy. Credentials in it (`http://user:pw@host:5984`) are taken out, kept
+   * `Redacted` as `credentials`, and become the ambient `CouchAuth` that `layer` provides
+   * (see `auth`); they never appear in URLs, spans or errors.
    */
   readonly url: string | Redacted.Redacted<string>
+  /**
+   * How `layer` and `layerConfig` authenticate with the URL's credentials: `"basic"` (the
+   * default) or `"cookie"` (a `/_session` login, renewed before it expires). Without
+   * credentials in the URL the ambient provider is `CouchAuth.none`.
+   */
+  readonly auth?: "basic" | "cookie" | undefined
   /** Adds retries, timeouts or logging to the underlying `HttpClient`. */
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
   /** Extra attributes on every span. */
@@ -168,30 +184,83 @@ export interface Options {
 export const make: (options: Options) => Effect.Effect<Service, InvalidRequest, HttpClient.HttpClient> = internal.make
 
 /**
+ * The client and the ambient `CouchAuth` in one layer: the auth provider uses the URL's
+ * credentials (basic auth, or a cookie session with `auth: "cookie"`), or none when the URL
+ * has no credentials. `CouchAuth.withProvider` still overrides it for one effect, e.g. proxy
+ * auth per end user. To provide `CouchAuth` from a layer of your own, use
+ * `layerWithoutAuth`, so that nothing depends on the order the layers are merged in.
+ *
  * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { CouchClient } from "@effect-couchdb/client"
+ * import { NodeHttpClient } from "@effect/platform-node"
+ * import { Layer, Redacted } from "effect"
+ *
+ * // Basic auth as admin, from the credentials in the URL.
+ * const CouchLive = CouchClient.layer({ url: Redacted.make("http://admin:secret@localhost:5984") }).pipe(
+ *   Layer.provide(NodeHttpClient.layerUndici)
+ * )
+ * ```
+ */
+export const layer = (
+  options: Options
+): Layer.Layer<CouchClient | CouchAuth, InvalidRequest, HttpClient.HttpClient> =>
+  Layer.effectContext(internal.makeWithAuth(options))
+
+/**
+ * Reads the options from `Config`, e.g. `layerConfig({ url: Config.redacted("COUCHDB_URL") })`,
+ * and provides the client and the ambient `CouchAuth` as `layer` does.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { CouchClient } from "@effect-couchdb/client"
+ * import { NodeHttpClient } from "@effect/platform-node"
+ * import { Config, Layer } from "effect"
+ *
+ * // COUCHDB_URL=http://admin:secret@localhost:5984: an authenticated client in one line.
+ * const CouchLive = CouchClient.layerConfig({ url: Config.redacted("COUCHDB_URL") }).pipe(
+ *   Layer.provide(NodeHttpClient.layerUndici)
+ * )
+ * ```
+ */
+export const layerConfig = (
+  config: Config.Config.Wrap<Options>
+): Layer.Layer<CouchClient | CouchAuth, InvalidRequest | ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.effectContext(Effect.flatMap(Config.unwrap(config), internal.makeWithAuth))
+
+/**
+ * The client alone, for programs that provide `CouchAuth` with a layer of their own. The URL's
+ * credentials, if any, are only exposed as `credentials`.
+ *
+ * @since 0.2.0
  * @category layers
  * @example
  * ```ts
  * import { CouchAuth, CouchClient } from "@effect-couchdb/client"
  * import { NodeHttpClient } from "@effect/platform-node"
- * import { Layer, Redacted } from "effect"
+ * import { Config, Layer } from "effect"
  *
  * const CouchLive = Layer.mergeAll(
- *   CouchClient.layer({ url: "http://localhost:5984" }),
- *   CouchAuth.layerBasic({ username: "admin", password: Redacted.make("secret") })
+ *   CouchClient.layerWithoutAuth({ url: "http://localhost:5984" }),
+ *   CouchAuth.layerJwt(Config.redacted("COUCHDB_JWT"))
  * ).pipe(Layer.provide(NodeHttpClient.layerUndici))
  * ```
  */
-export const layer = (options: Options): Layer.Layer<CouchClient, InvalidRequest, HttpClient.HttpClient> =>
-  Layer.effect(CouchClient, make(options))
+export const layerWithoutAuth = (
+  options: Options
+): Layer.Layer<CouchClient, InvalidRequest, HttpClient.HttpClient> => Layer.effect(CouchClient, make(options))
 
 /**
- * Reads the options from `Config`, e.g. `layerConfig({ url: Config.redacted("COUCHDB_URL") })`.
+ * `layerWithoutAuth` with its options read from `Config`.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category layers
  */
-export const layerConfig = (
+export const layerConfigWithoutAuth = (
   config: Config.Config.Wrap<Options>
 ): Layer.Layer<CouchClient, InvalidRequest | ConfigError.ConfigError, HttpClient.HttpClient> =>
-  Layer.effect(CouchClient, internal.fromConfig(config))
+  Layer.effect(CouchClient, Effect.flatMap(Config.unwrap(config), make))

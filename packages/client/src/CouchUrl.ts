@@ -25,7 +25,17 @@ export const escapeSegment = (segment: string): string =>
   unreserved.test(segment)
     ? segment
     // encodeURIComponent leaves !'()* alone; escape them too so every sub-delimiter is inert.
-    : encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    : encodeURIComponent(wellFormed(segment)).replace(
+      /[!'()*]/g,
+      (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`
+    )
+
+/**
+ * An unpaired surrogate has no UTF-8 form (and makes `encodeURIComponent` throw): it is shown
+ * as U+FFFD. Requests never carry one: the client refuses such a segment before sending.
+ */
+const wellFormed = (text: string): string =>
+  text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD")
 
 /** RFC 3986 unreserved characters need no escaping (the common case: a quick test). */
 const unreserved = /^[A-Za-z0-9._~-]*$/
@@ -48,13 +58,15 @@ export const documentSegments = (id: string): ReadonlyArray<string> => {
 }
 
 /**
- * The path segments of an attachment name: split on every `/`, as CouchDB stores
- * `dir/file.txt` under a path of two segments.
+ * The path segments of an attachment name: always one segment, with any `/` escaped as
+ * `%2F`. CouchDB 3 addresses `dir/file.txt` as `/{db}/{doc}/dir%2Ffile.txt` as well as
+ * `/{db}/{doc}/dir/file.txt`, and only the escaped form keeps every legal name reachable:
+ * split on `/`, the names `a//b`, `./x` or `q/` would become other paths.
  *
  * @since 0.1.0
  * @category encoding
  */
-export const attachmentSegments = (name: string): ReadonlyArray<string> => name.split("/")
+export const attachmentSegments = (name: string): ReadonlyArray<string> => [name]
 
 /**
  * Joins a base URL (trailing slashes ignored) with escaped segments.

@@ -67,15 +67,16 @@ export const toRequest = (params: ViewParams): RequestOptions => {
   const query: Record<string, QueryValue> = {}
   for (const [name, value] of Object.entries(params)) {
     if (value === undefined || name === "keys") continue
-    query[name] = jsonParams.has(name) ? JSON.stringify(value) : encodeScalar(value)
+    // A string key must be sent as a JSON string; other values are JSON-encoded by the client.
+    query[name] = jsonParams.has(name) && typeof value === "string" ? JSON.stringify(value) : queryValue(value)
   }
   return params.keys !== undefined ? { query, json: { keys: params.keys } } : { query }
 }
 
-const encodeScalar = (value: unknown): QueryValue =>
-  typeof value === "string" || typeof value === "number" || typeof value === "boolean"
-    ? value
-    : JSON.stringify(value)
+const queryValue = (value: unknown): QueryValue =>
+  typeof value === "object" || typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+    ? value as QueryValue // `object` includes null: sent as JSON by the client, which refuses what JSON cannot carry
+    : [value] // a BigInt, function or symbol: wrapped so that the client's JSON check names it
 
 /**
  * Schemas for the parts of a row; each defaults to `Schema.Unknown`.

@@ -42,7 +42,7 @@ describe("CouchClient requests", () => {
       expect(sent.headers["x-extra"]).toBe("1")
     }).pipe(Effect.provide(clientWith(everything))))
 
-  it.effect("encodes query values: booleans as true/false, arrays repeated, undefined left out", () =>
+  it.effect("encodes query values: booleans as true/false, arrays and objects as JSON, undefined left out", () =>
     Effect.gen(function*() {
       const couch = yield* CouchClient.CouchClient
       yield* couch.resource("db", "_all_docs").get({
@@ -52,12 +52,18 @@ describe("CouchClient requests", () => {
           limit: 10,
           skip: undefined,
           key: "\"a&b=c\"",
-          att: ["x", "y z"]
+          open_revs: ["1-a", "2-b"],
+          selector: { a: [1, null] },
+          nothing: null
         }
       })
       const sent = yield* lastRequest
-      expect(sent.url.search).toBe("?include_docs=true&descending=false&limit=10&key=%22a%26b%3Dc%22&att=x&att=y%20z")
+      expect(sent.url.search).toBe(
+        "?include_docs=true&descending=false&limit=10&key=%22a%26b%3Dc%22" +
+          "&open_revs=%5B%221-a%22%2C%222-b%22%5D&selector=%7B%22a%22%3A%5B1%2Cnull%5D%7D&nothing=null"
+      )
       expect(sent.query.get("key")).toBe("\"a&b=c\"")
+      expect(sent.query.getAll("open_revs")).toEqual(["[\"1-a\",\"2-b\"]"])
     }).pipe(Effect.provide(clientWith(everything))))
 
   it.effect("rejects a query number that is not finite, before sending", () =>
@@ -172,7 +178,7 @@ describe("tracing", () => {
       expect(names).toEqual([
         "GET /{db}/_design/{ddoc}/_view/{name}",
         "PUT /{db}/_design/{ddoc}",
-        "GET /{db}/{docid}/{attname}/{attname}",
+        "GET /{db}/{docid}/{attname}",
         "GET /_all_dbs",
         "GET /_users/{docid}"
       ])
@@ -185,23 +191,74 @@ describe("tracing", () => {
     ]))))
 })
 
-describe("layerConfig", () => {
-  it.effect("reads the URL from Config, credentials taken out", () =>
+describe("credentials in the URL", () => {
+  const withUrl = (url: string, extra: Record<string, string> = {}) =>
+    Layer.provide(
+      Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["COUCHDB_URL", url], ...Object.entries(extra)])))
+    )
+  const login = MockCouch.route(
+    "POST",
+    "/_session",
+    MockCouch.json(200, { ok: true }, { "set-cookie": "AuthSession=c00kie; Max-Age=600; Path=/; HttpOnly" })
+  )
+
+  it.effect("layerConfig with user:password@ gives an authenticated client (basic auth) in one line", () =>
     Effect.gen(function*() {
       const couch = yield* CouchClient.CouchClient
       expect(couch.url).toBe("http://couch.test:5984")
-      expect(couch.credentials).toBeDefined()
-    }).pipe(
-      Effect.provide(
-        Layer.mergeAll(
-          CouchClient.layerConfig({ url: Config.redacted("COUCHDB_URL") }),
-          CouchAuth.layerNone
-        ).pipe(
-          Layer.provide(MockCouch.layer(everything)),
-          Layer.provide(
-            Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["COUCHDB_URL", "http://u:p@couch.test:5984/"]])))
-          )
-        )
+      yield* couch.resource("db").get()
+      const sent = yield* lastRequest
+      expect(sent.headers["authorization"]).toBe(`Basic ${Buffer.from("admin:pä ss").toString("base64")}`)
+      expect(sent.url.href).toBe("http://couch.test:5984/db")
+    }).pipe(Effect.provide(
+      CouchClient.layerConfig({ url: Config.redacted("COUCHDB_URL") }).pipe(
+        Layer.provideMerge(MockCouch.layer(everything)),
+        withUrl("http://admin:p%C3%A4%20ss@couch.test:5984/")
       )
-    ))
+    )))
+
+  it.effect("auth: \"cookie\" logs in with the URL's credentials instead", () =>
+    Effect.gen(function*() {
+      const couch = yield* CouchClient.CouchClient
+      yield* couch.resource("db").get()
+      const [session, get] = yield* MockCouch.requests
+      expect(JSON.parse(session?.body ?? "")).toEqual({ name: "admin", password: "secret" })
+      expect(get?.headers["cookie"]).toBe("AuthSession=c00kie")
+      expect(get?.headers["authorization"]).toBeUndefined()
+    }).pipe(Effect.provide(
+      CouchClient.layerConfig({ url: Config.redacted("COUCHDB_URL"), auth: Config.succeed("cookie" as const) }).pipe(
+        Layer.provideMerge(MockCouch.layer([login, ...everything])),
+        withUrl("http://admin:secret@couch.test:5984")
+      )
+    )))
+
+  it.effect("without credentials in the URL requests are anonymous", () =>
+    Effect.gen(function*() {
+      const couch = yield* CouchClient.CouchClient
+      expect(couch.credentials).toBeUndefined()
+      yield* couch.resource("db").get()
+      expect((yield* lastRequest).headers["authorization"]).toBeUndefined()
+    }).pipe(Effect.provide(
+      CouchClient.layer({ url: "http://couch.test:5984" }).pipe(Layer.provideMerge(MockCouch.layer(everything)))
+    )))
+
+  it.effect("auth layers read their settings from Config", () =>
+    Effect.gen(function*() {
+      const couch = yield* CouchClient.CouchClient
+      yield* couch.resource("db").get()
+      expect((yield* lastRequest).headers["authorization"]).toBe(
+        `Basic ${Buffer.from("bob:hunter2").toString("base64")}`
+      )
+    }).pipe(Effect.provide(
+      Layer.mergeAll(
+        CouchClient.layerWithoutAuth({ url: "http://couch.test:5984" }),
+        CouchAuth.layerBasicConfig({
+          username: Config.string("COUCHDB_USER"),
+          password: Config.redacted("COUCHDB_PASSWORD")
+        })
+      ).pipe(
+        Layer.provideMerge(MockCouch.layer(everything)),
+        withUrl("unused", { COUCHDB_USER: "bob", COUCHDB_PASSWORD: "hunter2" })
+      )
+    )))
 })

@@ -37,10 +37,13 @@ describe("CouchUrl", () => {
     )
   })
 
-  it("splits attachment names on every slash", () => {
-    expect(CouchUrl.attachmentSegments("dir/my file.txt")).toEqual(["dir", "my file.txt"])
+  it("keeps an attachment name in one segment, slashes escaped", () => {
+    expect(CouchUrl.attachmentSegments("dir/my file.txt")).toEqual(["dir/my file.txt"])
     expect(CouchUrl.join("http://h", "db", "doc", ...CouchUrl.attachmentSegments("dir/my file.txt")))
-      .toBe("http://h/db/doc/dir/my%20file.txt")
+      .toBe("http://h/db/doc/dir%2Fmy%20file.txt")
+    expect(CouchUrl.join("http://h", "db", "doc", ...CouchUrl.attachmentSegments("a//b"))).toBe(
+      "http://h/db/doc/a%2F%2Fb"
+    )
   })
 
   it("extracts percent-decoded credentials as Redacted values", () => {

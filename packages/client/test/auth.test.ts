@@ -802,7 +802,7 @@ describe("OAuth 1.0a", () => {
       yield* verify("HMAC-SHA256", { a: 1, b: "x y", c: "ü" })
     }))
 
-  it.effect("signs repeated parameters, reserved characters and names that need escaping", () =>
+  it.effect("signs JSON array parameters, reserved characters and names that need escaping", () =>
     Effect.gen(function*() {
       const url = yield* verify("HMAC-SHA1", {
         keys: ["zeta", "alpha", "a+b=c&d"],
@@ -810,7 +810,7 @@ describe("OAuth 1.0a", () => {
         descending: true,
         empty: ""
       })
-      expect(url.searchParams.getAll("keys")).toEqual(["zeta", "alpha", "a+b=c&d"])
+      expect(url.searchParams.getAll("keys")).toEqual(["[\"zeta\",\"alpha\",\"a+b=c&d\"]"])
       expect(url.searchParams.get("näme with space")).toBe("v!*'()")
     }))
 })

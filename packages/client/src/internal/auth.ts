@@ -1,17 +1,22 @@
 import * as Cookies from "@effect/platform/Cookies"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as UrlParams from "@effect/platform/UrlParams"
 import { hmac } from "@noble/hashes/hmac.js"
 import { sha1 } from "@noble/hashes/legacy.js"
 import { sha256, sha512 } from "@noble/hashes/sha2.js"
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import OAuth from "oauth-1.0a"
 import type { AuthContext, CookieOptions, OAuthOptions, Provider, ProxyOptions } from "../CouchAuth.js"
 import { type CouchError, InvalidRequest } from "../CouchError.js"
+import { hasLoneSurrogate } from "./json.js"
 
 /** @internal */
 export type HmacAlgorithm = "sha1" | "sha256" | "sha512"
@@ -66,14 +71,35 @@ export const basic = (options: {
   }
 }
 
+/** A credential and, when known, the time (ms since the epoch) it stops being accepted. */
+interface Credential {
+  readonly value: Redacted.Redacted<string>
+  readonly expiresAt: number | undefined
+  /** When it was obtained; with `expiresAt`, the lifetime the renewal margin is a share of. */
+  readonly obtainedAt: number
+}
+
+/**
+ * True when `credential` should be renewed before it is used: less than a tenth of its
+ * lifetime (and at least a second) is left. Renewing early matters: CouchDB ignores an
+ * expired session cookie on endpoints anonymous users may read, so a request sent with it
+ * runs as anonymous instead of failing with 401.
+ */
+const isStale = (credential: Credential, now: number): boolean => {
+  if (credential.expiresAt === undefined) return false
+  const margin = Math.max(1000, (credential.expiresAt - credential.obtainedAt) / 10)
+  return now >= credential.expiresAt - margin
+}
+
 /**
  * A credential obtained from the server or a token source, cached per origin. `acquire`
- * runs under a per-origin lock, so concurrent requests share one login.
+ * runs under a per-origin lock, so concurrent requests share one login; a credential close
+ * to its expiry is acquired again before it is used.
  */
 const makeRenewableCredential = <E>(
-  acquire: (context: AuthContext) => Effect.Effect<Redacted.Redacted<string>, E>
+  acquire: (context: AuthContext, now: number) => Effect.Effect<Credential, E>
 ) => {
-  const values = new Map<string, Redacted.Redacted<string>>()
+  const values = new Map<string, Credential>()
   const locks = new Map<string, Effect.Semaphore>()
   const lockFor = (origin: string) => {
     let lock = locks.get(origin)
@@ -83,35 +109,71 @@ const makeRenewableCredential = <E>(
     }
     return lock
   }
-  const current = (origin: string): Option.Option<Redacted.Redacted<string>> => Option.fromNullable(values.get(origin))
   const refresh = (context: AuthContext, stale: Option.Option<string>) =>
     lockFor(context.origin).withPermits(1)(
-      Effect.suspend(() => {
-        const now = values.get(context.origin)
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const current = values.get(context.origin)
         // Someone else renewed while we waited for the lock: use theirs.
-        if (now !== undefined && (Option.isNone(stale) || Redacted.value(now) !== stale.value)) {
-          return Effect.succeed(now)
+        if (
+          current !== undefined && !isStale(current, now) &&
+          (Option.isNone(stale) || Redacted.value(current.value) !== stale.value)
+        ) {
+          return Effect.succeed(current.value)
         }
-        return Effect.tap(acquire(context), (value) => Effect.sync(() => values.set(context.origin, value)))
+        return Effect.map(acquire(context, now), (fresh) => {
+          values.set(context.origin, fresh)
+          return fresh.value
+        })
       })
     )
   const get = (context: AuthContext) =>
-    Option.match(current(context.origin), {
-      onNone: () => refresh(context, Option.none()),
-      onSome: Effect.succeed
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const current = values.get(context.origin)
+      return current !== undefined && !isStale(current, now)
+        ? Effect.succeed(current.value)
+        : refresh(context, Option.none())
     })
-  const set = (origin: string, value: Option.Option<Redacted.Redacted<string>>) =>
-    Option.match(value, {
+  const set = (origin: string, credential: Option.Option<Credential>) =>
+    Option.match(credential, {
       onNone: () => values.delete(origin),
-      onSome: (v) => values.set(origin, v)
+      onSome: (c) => values.set(origin, c)
     })
   return { get, refresh, set }
 }
 
+/**
+ * The `AuthSession` cookie a response sets, with its expiry: `Max-Age` counted from our
+ * clock (immune to clock skew), else `Expires`, else `fallbackMs` from now. An empty value
+ * (logout, failed login) is `Some(None)`; no `AuthSession` cookie at all is `None`.
+ */
+const sessionCookie = (
+  response: HttpClientResponse.HttpClientResponse,
+  now: number,
+  fallbackMs: number
+): Option.Option<Option.Option<Credential>> =>
+  Option.map(
+    Option.fromNullable(response.cookies.cookies["AuthSession"]),
+    (cookie): Option.Option<Credential> => {
+      if (cookie.value === "") return Option.none()
+      const maxAge = cookie.options?.maxAge
+      const expires = cookie.options?.expires
+      const expiresAt = maxAge !== undefined
+        ? now + Duration.toMillis(Duration.decode(maxAge))
+        : expires !== undefined && !Number.isNaN(expires.getTime())
+        ? expires.getTime()
+        : now + fallbackMs
+      return Option.some({ value: Redacted.make(cookie.value), expiresAt, obtainedAt: now })
+    }
+  )
+
+/** CouchDB's default session timeout (`[chttpd_auth] timeout`), for cookies without an expiry. */
+const defaultSessionTimeout = Duration.minutes(10)
+
 /** @internal */
 export const cookie = (options: CookieOptions): Effect.Effect<Provider> =>
   Effect.sync(() => {
-    const login = (context: AuthContext) =>
+    const fallbackMs = Duration.toMillis(Duration.decode(options.sessionTimeout ?? defaultSessionTimeout))
+    const login = (context: AuthContext, now: number) =>
       context.send(
         HttpClientRequest.post(`${context.baseUrl}/_session`).pipe(
           HttpClientRequest.acceptJson,
@@ -122,14 +184,14 @@ export const cookie = (options: CookieOptions): Effect.Effect<Provider> =>
         )
       ).pipe(
         Effect.flatMap((response) =>
-          Option.match(Cookies.getValue(response.cookies, "AuthSession"), {
+          Option.match(Option.flatten(sessionCookie(response, now, fallbackMs)), {
             onNone: () =>
               Effect.fail(
                 new InvalidRequest({
                   description: "Cookie auth: POST /_session answered without an AuthSession cookie"
                 })
               ),
-            onSome: (value) => Effect.succeed(Redacted.make(value))
+            onSome: Effect.succeed
           })
         ),
         Effect.tap(() =>
@@ -149,14 +211,9 @@ export const cookie = (options: CookieOptions): Effect.Effect<Provider> =>
       authorize: (request, context) =>
         Effect.map(session.get(context), (value) => withCookie(request, Redacted.value(value))),
       onResponse: (response, context) =>
-        Effect.sync(() => {
-          const refreshed = Cookies.getValue(response.cookies, "AuthSession")
-          if (Option.isSome(refreshed)) {
-            session.set(
-              context.origin,
-              refreshed.value === "" ? Option.none() : Option.some(Redacted.make(refreshed.value))
-            )
-          }
+        Effect.map(Clock.currentTimeMillis, (now) => {
+          const refreshed = sessionCookie(response, now, fallbackMs)
+          if (Option.isSome(refreshed)) session.set(context.origin, refreshed.value)
         }),
       renew: (request, context) => Effect.as(session.refresh(context, sentCookie(request)), true)
     }
@@ -171,12 +228,31 @@ const withCookie = (request: HttpClientRequest.HttpClientRequest, value: string)
   return HttpClientRequest.setHeader(request, "cookie", [...others, `AuthSession=${value}`].join("; "))
 }
 
+/**
+ * The expiry of a JWT from its `exp` claim, when the token is a readable JWT; the token is
+ * otherwise opaque to the client.
+ */
+const jwtExpiry = (token: string): number | undefined => {
+  const payload = token.split(".")[1]
+  if (payload === undefined) return undefined
+  const decoded = Encoding.decodeBase64UrlString(payload)
+  if (Either.isLeft(decoded)) return undefined
+  try {
+    const exp: unknown = Reflect.get(JSON.parse(decoded.right) ?? {}, "exp")
+    return typeof exp === "number" && Number.isFinite(exp) ? exp * 1000 : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** @internal */
 export const jwt = <E extends CouchError>(
   token: Effect.Effect<Redacted.Redacted<string>, E>
 ): Effect.Effect<Provider> =>
   Effect.sync(() => {
-    const tokens = makeRenewableCredential<E>(() => token)
+    const tokens = makeRenewableCredential<E>((_, now) =>
+      Effect.map(token, (value) => ({ value, expiresAt: jwtExpiry(Redacted.value(value)), obtainedAt: now }))
+    )
     const sentToken = (request: HttpClientRequest.HttpClientRequest) =>
       Option.map(Option.fromNullable(request.headers["authorization"]), (h) => h.replace(/^Bearer\s+/i, ""))
     const provider: Provider = {
@@ -189,6 +265,18 @@ export const jwt = <E extends CouchError>(
     }
     return provider
   })
+
+/**
+ * A header value carrying UTF-8 text: CouchDB reads header values as raw bytes (mochiweb
+ * does not decode them), takes the user name as those bytes, and computes the proxy token
+ * over them. HTTP transports send each character of a header value as one byte (Latin-1),
+ * so the UTF-8 bytes are written one per character.
+ */
+const utf8HeaderValue = (text: string): string => {
+  let out = ""
+  for (const byte of utf8ToBytes(text)) out += String.fromCharCode(byte)
+  return out
+}
 
 /** @internal */
 export const proxy = (options: ProxyOptions): Provider => {
@@ -208,8 +296,11 @@ export const proxy = (options: ProxyOptions): Provider => {
       if (options.username === "") {
         return Effect.fail(new InvalidRequest({ description: "Proxy auth: the user name is empty" }))
       }
-      let headers: Record<string, string> = { [names.username]: options.username }
-      if (options.roles !== undefined) headers = { ...headers, [names.roles]: options.roles.join(",") }
+      if (hasLoneSurrogate(options.username) || options.roles?.some(hasLoneSurrogate) === true) {
+        return Effect.fail(new InvalidRequest({ description: "Proxy auth: the user name or a role is not valid text" }))
+      }
+      let headers: Record<string, string> = { [names.username]: utf8HeaderValue(options.username) }
+      if (options.roles !== undefined) headers = { ...headers, [names.roles]: utf8HeaderValue(options.roles.join(",")) }
       if (token !== undefined) headers = { ...headers, [names.token]: token }
       return Effect.succeed(HttpClientRequest.setHeaders(request, headers))
     },

@@ -5,7 +5,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import type * as HttpMethod from "@effect/platform/HttpMethod"
 import * as HttpTraceContext from "@effect/platform/HttpTraceContext"
-import * as Config from "effect/Config"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as FiberRef from "effect/FiberRef"
@@ -17,16 +17,36 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type * as Tracer from "effect/Tracer"
 import { type AuthContext, CouchAuth, type Provider } from "../CouchAuth.js"
-import type { CouchRequest, CouchResponse, Method, Options, QueryValue, Service } from "../CouchClient.js"
+import {
+  CouchClient,
+  type CouchRequest,
+  type CouchResponse,
+  type Method,
+  type Options,
+  type QueryValue,
+  type Service
+} from "../CouchClient.js"
 import { type CouchError, DecodeError, InvalidRequest, isCouchError } from "../CouchError.js"
 import * as CouchUrl from "../CouchUrl.js"
 import * as Resource from "../Resource.js"
 import * as internalAuth from "./auth.js"
+import * as Json from "./json.js"
+import * as Path from "./path.js"
 import { operationName } from "./route.js"
 import { fromRequestError, statusError, transportError } from "./transport.js"
 
-const encodeQueryValue = (value: string | number | boolean): string =>
-  encodeURIComponent(typeof value === "string" ? value : String(value))
+/** One query value as text: strings as they are, numbers and booleans as text, the rest as JSON. */
+const queryText = (key: string, value: Exclude<QueryValue, undefined>): Either.Either<string, InvalidRequest> => {
+  if (typeof value === "string") return Either.right(value)
+  if (typeof value === "boolean") return Either.right(String(value))
+  if (typeof value === "number") {
+    return Number.isFinite(value)
+      ? Either.right(String(value))
+      : Either.left(new InvalidRequest({ description: `query parameter ${key} is not a finite number` }))
+  }
+  // Arrays and objects are JSON, as CouchDB reads `keys`, `open_revs`, `atts_since`, `doc_ids`, ….
+  return Json.stringify(value, `query parameter ${key}`)
+}
 
 /** @internal */
 export const queryString = (
@@ -36,12 +56,14 @@ export const queryString = (
   const parts: Array<string> = []
   for (const [key, value] of Object.entries(query)) {
     if (value === undefined) continue
-    for (const item of Array.isArray(value) ? value : [value]) {
-      if (typeof item === "number" && !Number.isFinite(item)) {
-        return Either.left(new InvalidRequest({ description: `query parameter ${key} is not a finite number` }))
-      }
-      parts.push(`${encodeURIComponent(key)}=${encodeQueryValue(item)}`)
+    const text = queryText(key, value)
+    if (Either.isLeft(text)) return text
+    if (Json.hasLoneSurrogate(key) || Json.hasLoneSurrogate(text.right)) {
+      return Either.left(
+        new InvalidRequest({ description: `query parameter ${key} has an unpaired surrogate, which is not valid text` })
+      )
     }
+    parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(text.right)}`)
   }
   return Either.right(parts.length === 0 ? "" : `?${parts.join("&")}`)
 }
@@ -180,17 +202,10 @@ const bodyOf = (request: CouchRequest): Either.Either<
   InvalidRequest
 > => {
   if (request.json !== undefined) {
-    let text: string | undefined
-    try {
-      text = JSON.stringify(request.json)
-    } catch (error) {
-      return Either.left(new InvalidRequest({ description: `the JSON body cannot be serialised: ${String(error)}` }))
-    }
-    if (text === undefined) {
-      return Either.left(new InvalidRequest({ description: "the JSON body cannot be serialised" }))
-    }
-    const body = text
-    return Either.right(HttpClientRequest.bodyText(body, "application/json"))
+    return Either.map(
+      Json.stringify(request.json, "the JSON body"),
+      (text) => HttpClientRequest.bodyText(text, "application/json")
+    )
   }
   const body = request.body
   const contentType = request.contentType ?? "application/octet-stream"
@@ -288,6 +303,8 @@ export const make = (options: Options): Effect.Effect<Service, InvalidRequest, H
       span: Tracer.Span,
       propagate: boolean
     ): Effect.Effect<CouchResponse, CouchError> => {
+      const badPath = Path.invalidSegments(request.segments)
+      if (badPath !== undefined) return Effect.fail(badPath)
       const query = queryString(request.query)
       if (Either.isLeft(query)) return Effect.fail(query.left)
       const setBody = bodyOf(request)
@@ -330,11 +347,17 @@ export const make = (options: Options): Effect.Effect<Service, InvalidRequest, H
       const attempt = (replayed: boolean): Effect.Effect<CouchResponse, CouchError> =>
         Effect.flatMap(
           auth.authorize(prepared, authContext),
-          (authorized) =>
-            Effect.flatMap(
+          (authorized) => {
+            // Checked here rather than left to the transport, which would throw or fail vaguely.
+            for (const name in authorized.headers) {
+              const bad = Path.invalidHeader(name, authorized.headers[name] ?? "")
+              if (bad !== undefined) return Effect.fail(bad)
+            }
+            return Effect.flatMap(
               send(method, url, authorized),
               (response) => received(authorized, response, replayed)
             )
+          }
         )
       return attempt(false)
     }
@@ -351,5 +374,22 @@ export const make = (options: Options): Effect.Effect<Service, InvalidRequest, H
     return service
   })
 
-/** @internal */
-export const fromConfig = (config: Config.Config.Wrap<Options>) => Effect.flatMap(Config.unwrap(config), make)
+/**
+ * The client and its ambient auth provider: the URL's credentials as basic auth (or a cookie
+ * session when asked), or none.
+ *
+ * @internal
+ */
+export const makeWithAuth = (
+  options: Options
+): Effect.Effect<Context.Context<CouchClient | CouchAuth>, InvalidRequest, HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const client = yield* make(options)
+    const credentials = client.credentials
+    const provider = credentials === undefined
+      ? internalAuth.none
+      : options.auth === "cookie"
+      ? yield* internalAuth.cookie(credentials)
+      : internalAuth.basic(credentials)
+    return Context.make(CouchClient, client).pipe(Context.add(CouchAuth, provider))
+  })
