@@ -19,6 +19,7 @@ import type * as Stream from "effect/Stream"
 import type { CouchAuth } from "./CouchAuth.js"
 import type { CouchError, InvalidRequest } from "./CouchError.js"
 import type { Credentials } from "./CouchUrl.js"
+import type { Database } from "./Database.js"
 import * as internal from "./internal/client.js"
 import type { Resource } from "./Resource.js"
 
@@ -129,9 +130,11 @@ export interface Service {
   readonly credentials: Credentials | undefined
   /** Sends one request. */
   readonly execute: (request: CouchRequest) => Effect.Effect<CouchResponse, CouchError, CouchAuth>
-  /** The server root, `/`. */
+  /** The handle of database `name` (unescaped, e.g. `"orders/2026"`); sends nothing. */
+  readonly database: (name: string) => Database
+  /** The server root, `/`, as a `Resource` (the untyped escape hatch). */
   readonly root: Resource
-  /** A resource below the root, e.g. `resource("mydb", "_all_docs")`. */
+  /** A `Resource` below the root, e.g. `resource("mydb", "_all_docs")`: the untyped escape hatch. */
   readonly resource: (...segments: ReadonlyArray<string>) => Resource
 }
 

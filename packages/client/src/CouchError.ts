@@ -407,8 +407,10 @@ export class TransportError
 }
 
 /**
- * A response body that is not what the operation expected: invalid JSON, or JSON that does
- * not match the Schema.
+ * A response body that is not what the operation expected: invalid JSON, JSON that does
+ * not match the Schema, or a body of another shape (e.g. no `rows` array). When a document
+ * failed its Schema, `documentId` and `path` (where in the document) say which, and
+ * `cause` keeps the Schema's `ParseError`.
  *
  * @since 0.1.0
  * @category errors
@@ -418,12 +420,19 @@ export class DecodeError extends Schema.TaggedError<DecodeError>("@effect-couchd
   {
     method: Schema.String,
     url: Schema.String,
-    description: Schema.String
+    description: Schema.String,
+    /** The id of the document that failed to decode, when one did. */
+    documentId: Schema.optional(Schema.String),
+    /** Where in the document (or body) decoding failed. */
+    path: Schema.optional(Schema.Array(Schema.Union(Schema.String, Schema.Number))),
+    /** The underlying error, e.g. the Schema's `ParseError`. */
+    cause: Schema.optional(Schema.Defect)
   }
 ) {
   readonly [TypeId]: TypeId = TypeId
   override get message() {
-    return `DecodeError on ${this.method} ${this.url}: ${this.description}`
+    const where = this.documentId !== undefined ? ` (document ${JSON.stringify(this.documentId)})` : ""
+    return `DecodeError on ${this.method} ${this.url}${where}: ${this.description}`
   }
 }
 

@@ -14,8 +14,12 @@ import * as Changes from "./Changes.js"
 import type { CouchAuth } from "./CouchAuth.js"
 import type { QueryValue, RequestOptions } from "./CouchClient.js"
 import type { CouchError } from "./CouchError.js"
+import type { Database } from "./Database.js"
+import type { DesignDocument } from "./DesignDocument.js"
+import type * as Handle from "./Handle.js"
 import * as Feed from "./internal/feed.js"
 import * as RowShape from "./internal/rowShape.js"
+import type { Partition } from "./Partition.js"
 import type { Resource } from "./Resource.js"
 
 /**
@@ -305,3 +309,38 @@ export const allDocs = (db: Resource): Resource => db.resource("_all_docs")
  */
 export const view = (db: Resource, ddoc: string, name: string): Resource =>
   db.resource("_design", ddoc.replace(/^_design\//, ""), "_view", name)
+
+/**
+ * A view of a design document, optionally within a partition.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface View extends Handle.Handle {
+  readonly _tag: "View"
+  readonly design: DesignDocument
+  readonly name: string
+  readonly partition: Partition | undefined
+}
+
+/**
+ * `_all_docs`, `_design_docs` or `_local_docs` of a database, or `_all_docs` of a
+ * partition: queried like a view whose keys are document ids.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface AllDocs extends Handle.Handle {
+  readonly _tag: "AllDocs"
+  readonly database: Database
+  readonly kind: "_all_docs" | "_design_docs" | "_local_docs"
+  readonly partition: Partition | undefined
+}
+
+/**
+ * What a view query runs on: a view, or `_all_docs` and its kin.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Target = View | AllDocs

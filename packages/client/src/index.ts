@@ -1,4 +1,9 @@
 /**
+ * @since 0.2.0
+ */
+export * as Attachment from "./Attachment.js"
+
+/**
  * @since 0.1.0
  */
 export * as Changes from "./Changes.js"
@@ -24,9 +29,39 @@ export * as CouchError from "./CouchError.js"
 export * as CouchUrl from "./CouchUrl.js"
 
 /**
+ * @since 0.2.0
+ */
+export * as Database from "./Database.js"
+
+/**
  * @since 0.1.0
  */
 export * as DbUpdates from "./DbUpdates.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as DesignDocument from "./DesignDocument.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Document from "./Document.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Handle from "./Handle.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Json from "./Json.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Partition from "./Partition.js"
 
 /**
  * @since 0.1.0

@@ -17,6 +17,7 @@ import OAuth from "oauth-1.0a"
 import type { AuthContext, CookieOptions, OAuthOptions, Provider, ProxyOptions } from "../CouchAuth.js"
 import { type CouchError, InvalidRequest } from "../CouchError.js"
 import { hasLoneSurrogate } from "./json.js"
+import * as Path from "./path.js"
 
 /** @internal */
 export type HmacAlgorithm = "sha1" | "sha256" | "sha512"
@@ -266,18 +267,6 @@ export const jwt = <E extends CouchError>(
     return provider
   })
 
-/**
- * A header value carrying UTF-8 text: CouchDB reads header values as raw bytes (mochiweb
- * does not decode them), takes the user name as those bytes, and computes the proxy token
- * over them. HTTP transports send each character of a header value as one byte (Latin-1),
- * so the UTF-8 bytes are written one per character.
- */
-const utf8HeaderValue = (text: string): string => {
-  let out = ""
-  for (const byte of utf8ToBytes(text)) out += String.fromCharCode(byte)
-  return out
-}
-
 /** @internal */
 export const proxy = (options: ProxyOptions): Provider => {
   const names = {
@@ -299,8 +288,10 @@ export const proxy = (options: ProxyOptions): Provider => {
       if (hasLoneSurrogate(options.username) || options.roles?.some(hasLoneSurrogate) === true) {
         return Effect.fail(new InvalidRequest({ description: "Proxy auth: the user name or a role is not valid text" }))
       }
-      let headers: Record<string, string> = { [names.username]: utf8HeaderValue(options.username) }
-      if (options.roles !== undefined) headers = { ...headers, [names.roles]: utf8HeaderValue(options.roles.join(",")) }
+      let headers: Record<string, string> = { [names.username]: Path.utf8HeaderValue(options.username) }
+      if (options.roles !== undefined) {
+        headers = { ...headers, [names.roles]: Path.utf8HeaderValue(options.roles.join(",")) }
+      }
       if (token !== undefined) headers = { ...headers, [names.token]: token }
       return Effect.succeed(HttpClientRequest.setHeaders(request, headers))
     },

@@ -30,6 +30,7 @@ import { type CouchError, DecodeError, InvalidRequest, isCouchError } from "../C
 import * as CouchUrl from "../CouchUrl.js"
 import * as Resource from "../Resource.js"
 import * as internalAuth from "./auth.js"
+import * as Handle from "./handle.js"
 import * as Json from "./json.js"
 import * as Path from "./path.js"
 import { operationName } from "./route.js"
@@ -366,6 +367,7 @@ export const make = (options: Options): Effect.Effect<Service, InvalidRequest, H
       url: baseUrl,
       credentials: extracted.credentials,
       execute: (request) => Effect.flatMap(CouchAuth, (auth) => run(request, auth)),
+      database: (name) => Handle.database(service, name),
       get root() {
         return Resource.make(service, [])
       },

@@ -54,3 +54,17 @@ export const invalidHeader = (name: string, value: string): InvalidRequest | und
   }
   return undefined
 }
+
+/**
+ * A header value carrying UTF-8 text. CouchDB reads header values as raw bytes (mochiweb does
+ * not decode them): the proxy user name, the `Destination` id of a `COPY`. HTTP transports
+ * send each character of a header value as one byte (Latin-1), so the text's UTF-8 bytes are
+ * written one per character.
+ *
+ * @internal
+ */
+export const utf8HeaderValue = (text: string): string => {
+  let out = ""
+  for (const byte of new TextEncoder().encode(text)) out += String.fromCharCode(byte)
+  return out
+}

@@ -1,0 +1,311 @@
+/**
+ * Databases: create, inspect and delete one, post documents with server-assigned ids, and
+ * reach its documents, design documents, partitions and `_all_docs`.
+ *
+ * @since 0.2.0
+ */
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import * as Schema from "effect/Schema"
+import type { Attachment } from "./Attachment.js"
+import { Seq } from "./Changes.js"
+import type { CouchAuth } from "./CouchAuth.js"
+import type { Service } from "./CouchClient.js"
+import type { CouchError } from "./CouchError.js"
+import type { DesignDocument } from "./DesignDocument.js"
+import * as Document from "./Document.js"
+import type * as Handle from "./Handle.js"
+import * as internalDocument from "./internal/document.js"
+import * as Endpoint from "./internal/endpoint.js"
+import * as internalHandle from "./internal/handle.js"
+import type { JsonObject } from "./Json.js"
+import type { Partition } from "./Partition.js"
+import type { AllDocs } from "./View.js"
+
+/**
+ * A database of a client's server.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Database extends Handle.Handle {
+  readonly _tag: "Database"
+  readonly name: string
+}
+
+/**
+ * The handle of database `name` (unescaped, e.g. `"orders/2026"`). Sends nothing; also
+ * `couch.database(name)`.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const make: {
+  (name: string): (client: Service) => Database
+  (client: Service, name: string): Database
+} = dual(2, internalHandle.database)
+
+/**
+ * The handle of document `id` (any id: `_design/…` and `_local/…` ids are routed as
+ * CouchDB expects).
+ *
+ * @since 0.2.0
+ * @category handles
+ */
+export const document: {
+  (id: string): (self: Database) => Document.Document
+  (self: Database, id: string): Document.Document
+} = dual(2, internalHandle.document)
+
+/**
+ * The handle of the `_local/{name}` document: never replicated, no revision history (e.g. a
+ * checkpoint).
+ *
+ * @since 0.2.0
+ * @category handles
+ */
+export const localDocument: {
+  (name: string): (self: Database) => Document.Document
+  (self: Database, name: string): Document.Document
+} = dual(
+  2,
+  (self: Database, name: string): Document.Document =>
+    internalHandle.document(self, name.startsWith("_local/") ? name : `_local/${name}`)
+)
+
+/**
+ * The handle of design document `name` (with or without `_design/`).
+ *
+ * @since 0.2.0
+ * @category handles
+ */
+export const designDocument: {
+  (name: string): (self: Database) => DesignDocument
+  (self: Database, name: string): DesignDocument
+} = dual(2, internalHandle.designDocument)
+
+/**
+ * The handle of attachment `name` of document `id`.
+ *
+ * @since 0.2.0
+ * @category handles
+ */
+export const attachment: {
+  (id: string, name: string): (self: Database) => Attachment
+  (self: Database, id: string, name: string): Attachment
+} = dual(
+  3,
+  (self: Database, id: string, name: string): Attachment =>
+    internalHandle.attachment(internalHandle.document(self, id), name)
+)
+
+/**
+ * The handle of partition `name` of a partitioned database.
+ *
+ * @since 0.2.0
+ * @category handles
+ */
+export const partition: {
+  (name: string): (self: Database) => Partition
+  (self: Database, name: string): Partition
+} = dual(2, internalHandle.partition)
+
+/**
+ * `_all_docs`, to query with `View.stream`/`View.open`.
+ *
+ * @since 0.2.0
+ * @category handles
+ */
+export const allDocs = (self: Database): AllDocs => internalHandle.allDocs(self, "_all_docs")
+
+/**
+ * `_design_docs`: the design documents, queried like `_all_docs`.
+ *
+ * @since 0.2.0
+ * @category handles
+ */
+export const designDocs = (self: Database): AllDocs => internalHandle.allDocs(self, "_design_docs")
+
+/**
+ * `_local_docs`: the `_local` documents, queried like `_all_docs`.
+ *
+ * @since 0.2.0
+ * @category handles
+ */
+export const localDocs = (self: Database): AllDocs => internalHandle.allDocs(self, "_local_docs")
+
+/**
+ * What `GET /{db}` says about a database. CouchDB 3 sends every field; other servers
+ * (PouchDB, CouchDB 1.x) only some, so the ones they may lack are optional.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const Info = Schema.Struct({
+  db_name: Schema.String,
+  doc_count: Schema.Number,
+  doc_del_count: Schema.optional(Schema.Number),
+  update_seq: Seq,
+  purge_seq: Schema.optional(Seq),
+  compact_running: Schema.optional(Schema.Boolean),
+  sizes: Schema.optional(Schema.Struct({
+    file: Schema.Number,
+    external: Schema.Number,
+    active: Schema.Number
+  })),
+  props: Schema.optional(Schema.Struct({ partitioned: Schema.optional(Schema.Boolean) })),
+  cluster: Schema.optional(Schema.Struct({
+    q: Schema.Number,
+    n: Schema.Number,
+    w: Schema.Number,
+    r: Schema.Number
+  })),
+  instance_start_time: Schema.optional(Schema.String),
+  disk_format_version: Schema.optional(Schema.Number)
+})
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface Info extends Schema.Schema.Type<typeof Info> {}
+
+/**
+ * `{"ok": true}`, the answer of database-level writes.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const Ok = Schema.Struct({ ok: Schema.Literal(true) })
+
+/**
+ * The database's information (`GET /{db}`). A missing database is `NotFound`.
+ *
+ * @since 0.2.0
+ * @category reads
+ */
+export const info = (self: Database): Effect.Effect<Info, CouchError, CouchAuth> =>
+  Effect.flatMap(Endpoint.send(self, { method: "GET" }), Endpoint.json(Info))
+
+/**
+ * Whether the database exists (`HEAD /{db}`).
+ *
+ * @since 0.2.0
+ * @category reads
+ */
+export const exists = (self: Database): Effect.Effect<boolean, CouchError, CouchAuth> =>
+  Endpoint.send(self, { method: "HEAD" }).pipe(
+    Effect.as(true),
+    Effect.catchTag("NotFound", () => Effect.succeed(false))
+  )
+
+/**
+ * Options of database creation, with CouchDB's names.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface CreateOptions {
+  /** Number of shards (CouchDB 2+). */
+  readonly q?: number | undefined
+  /** Number of replicas of each shard (CouchDB 2+). */
+  readonly n?: number | undefined
+  /** Create a partitioned database (CouchDB 3+). */
+  readonly partitioned?: boolean | undefined
+}
+
+/**
+ * Creates the database. One that exists already fails with `PreconditionFailed`; an
+ * illegal name with `BadRequest`.
+ *
+ * @since 0.2.0
+ * @category writes
+ */
+export const create: Handle.Operation<Database, CreateOptions, void> = Endpoint.make(
+  (_, options: CreateOptions) => ({ method: "PUT", query: Endpoint.pick(options, ["q", "n", "partitioned"]) }),
+  Endpoint.discard
+)
+
+/**
+ * Creates the database unless it exists: `true` when it was created.
+ *
+ * @since 0.2.0
+ * @category writes
+ */
+export const ensure: Handle.Operation<Database, CreateOptions, boolean> = dual(
+  Endpoint.isDataFirst,
+  (self: Database, options?: CreateOptions) =>
+    create(self, options).pipe(
+      Effect.as(true),
+      Effect.catchTag("PreconditionFailed", () => Effect.succeed(false))
+    )
+)
+
+/**
+ * Deletes the database and every document in it. A missing database is `NotFound`.
+ *
+ * @since 0.2.0
+ * @category writes
+ */
+export const remove = (self: Database): Effect.Effect<void, CouchError, CouchAuth> =>
+  Effect.flatMap(Endpoint.send(self, { method: "DELETE" }), Endpoint.discard)
+
+/**
+ * Creates a document with a server-assigned id (`POST /{db}`), or with the value's `_id`.
+ * With `options.schema` the value is encoded by it.
+ *
+ * @since 0.2.0
+ * @category writes
+ */
+export const post: {
+  <A, I>(
+    value: A & Document.WriteMeta,
+    options: { readonly schema: Schema.Schema<A, I, never> }
+  ): (self: Database) => Effect.Effect<Document.WriteResult, CouchError, CouchAuth>
+  (value: JsonObject): (self: Database) => Effect.Effect<Document.WriteResult, CouchError, CouchAuth>
+  <A, I>(
+    self: Database,
+    value: A & Document.WriteMeta,
+    options: { readonly schema: Schema.Schema<A, I, never> }
+  ): Effect.Effect<Document.WriteResult, CouchError, CouchAuth>
+  (self: Database, value: JsonObject): Effect.Effect<Document.WriteResult, CouchError, CouchAuth>
+} = dual(
+  Endpoint.isDataFirst,
+  <A, I>(self: Database, value: unknown, options: { readonly schema?: Schema.Schema<A, I, never> } = {}) =>
+    Effect.flatMap(
+      internalDocument.encode(options.schema, value, undefined),
+      (json) => Effect.flatMap(Endpoint.send(self, { method: "POST", json }), Endpoint.json(Document.WriteResult))
+    )
+)
+
+/**
+ * `post` in batch mode (`batch=ok`, 202): acknowledged before it is written, so there is no
+ * rev in the answer, and a write may be lost if the server stops before it flushes.
+ *
+ * @since 0.2.0
+ * @category writes
+ */
+export const postBatched: {
+  <A, I>(
+    value: A & Document.WriteMeta,
+    options: { readonly schema: Schema.Schema<A, I, never> }
+  ): (self: Database) => Effect.Effect<Document.Accepted, CouchError, CouchAuth>
+  (value: JsonObject): (self: Database) => Effect.Effect<Document.Accepted, CouchError, CouchAuth>
+  <A, I>(
+    self: Database,
+    value: A & Document.WriteMeta,
+    options: { readonly schema: Schema.Schema<A, I, never> }
+  ): Effect.Effect<Document.Accepted, CouchError, CouchAuth>
+  (self: Database, value: JsonObject): Effect.Effect<Document.Accepted, CouchError, CouchAuth>
+} = dual(
+  Endpoint.isDataFirst,
+  <A, I>(self: Database, value: unknown, options: { readonly schema?: Schema.Schema<A, I, never> } = {}) =>
+    Effect.flatMap(
+      internalDocument.encode(options.schema, value, undefined),
+      (json) =>
+        Effect.flatMap(
+          Endpoint.send(self, { method: "POST", query: { batch: "ok" }, json }),
+          Endpoint.json(Document.Accepted)
+        )
+    )
+)
