@@ -15,6 +15,8 @@ import type { AllDocs, View } from "../View.js"
 const Proto = {
   [TypeId]: TypeId,
   pipe() {
+    // `pipe` takes any number of functions; Effect's own data types forward `arguments` this way.
+    // eslint-disable-next-line prefer-rest-params
     return pipeArguments(this, arguments)
   },
   [Equal.symbol](this: Handle, that: unknown): boolean {
