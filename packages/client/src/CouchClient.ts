@@ -20,6 +20,7 @@ import type { CouchAuth } from "./CouchAuth.js"
 import type { CouchError, InvalidRequest } from "./CouchError.js"
 import type { Credentials } from "./CouchUrl.js"
 import type { Database } from "./Database.js"
+import type * as Handle from "./Handle.js"
 import * as internal from "./internal/client.js"
 import type { Resource } from "./Resource.js"
 
@@ -123,7 +124,9 @@ export interface CouchResponse {
  * @since 0.1.0
  * @category models
  */
-export interface Service {
+export interface Service extends Handle.Handle {
+  /** The client is also the handle of its server's root: `Server.info(couch)`, `couch.pipe(Server.allDbs())`. */
+  readonly _tag: "Server"
   /** The base URL, without credentials. */
   readonly url: string
   /** Credentials that were in the configured URL (taken out of it), if any. */

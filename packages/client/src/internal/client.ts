@@ -363,7 +363,7 @@ export const make = (options: Options): Effect.Effect<Service, InvalidRequest, H
       return attempt(false)
     }
 
-    const service: Service = {
+    const service: Service = Handle.server({
       url: baseUrl,
       credentials: extracted.credentials,
       execute: (request) => Effect.flatMap(CouchAuth, (auth) => run(request, auth)),
@@ -372,7 +372,7 @@ export const make = (options: Options): Effect.Effect<Service, InvalidRequest, H
         return Resource.make(service, [])
       },
       resource: (...segments) => Resource.make(service, segments)
-    }
+    })
     return service
   })
 

@@ -54,6 +54,25 @@ const make = <H extends Handle>(fields: Fields<H>): H =>
   // The prototype supplies the members `fields` lacks (TypeId, pipe, Equal, Hash, inspection).
   Object.assign(Object.create(Proto), fields) as H
 
+/**
+ * The client service as the handle of its server's root: `client` is the service itself.
+ *
+ * @internal
+ */
+export const server = (fields: Omit<Fields<Service>, "_tag" | "client" | "segments">): Service => {
+  const service: object = Object.create(Proto)
+  // Descriptors rather than a spread: `fields` has getters (e.g. `root`) that must stay lazy.
+  Object.defineProperties(service, Object.getOwnPropertyDescriptors(fields))
+  Object.defineProperties(service, {
+    _tag: { value: "Server", enumerable: true },
+    segments: { value: [], enumerable: true },
+    // The root handle's client is itself.
+    client: { value: service }
+  })
+  // It now has every field of a Service, and the prototype supplies the rest of a Handle.
+  return service as Service
+}
+
 /** @internal */
 export const database = (client: Service, name: string): Database =>
   make<Database>({ _tag: "Database", client, segments: [name], name })
