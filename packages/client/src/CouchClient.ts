@@ -11,9 +11,11 @@ import type * as HttpMethod from "@effect/platform/HttpMethod"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
+import type * as Schedule from "effect/Schedule"
 import type * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
 import type { CouchAuth } from "./CouchAuth.js"
@@ -80,6 +82,58 @@ export interface RequestOptions {
   readonly contentLength?: number | undefined
   /** The span's operation name, e.g. `"GET /{db}/{docid}"`; derived from the path by default. */
   readonly operation?: string | undefined
+  /**
+   * Whether the request may be resent by the retry policy. By default reads (GET, HEAD,
+   * OPTIONS) may, writes may not (see `RetryOptions`); a POST that only reads (`_find`,
+   * `_bulk_get`, a view with `keys`) sets this to `true`.
+   */
+  readonly idempotent?: boolean | undefined
+  /**
+   * How long to wait for the response (its status and headers), overriding the client's
+   * `timeout`; `"none"` waits as long as it takes (continuous feeds bound their silence
+   * with an idle timeout instead).
+   */
+  readonly timeout?: Duration.DurationInput | "none" | undefined
+  /** Extra attributes on this request's span, e.g. `db.operation.batch.size`. */
+  readonly spanAttributes?: Readonly<Record<string, unknown>> | undefined
+}
+
+/**
+ * When the client sends a request again after a transient failure: a connection that
+ * failed or broke (`TransportError` of kind `Connect`, `Reset` or `Timeout`), or a 408, 429,
+ * 502, 503 or 504 (after `Retry-After`, when the server sends one). Safe by default: only
+ * requests that cannot be applied twice are resent.
+ *
+ * - Reads (GET, HEAD, OPTIONS, and POSTs that only read, such as `_find`) are resent.
+ * - PUT, DELETE and COPY only with `writes: true`. CouchDB never applies them twice — the id
+ *   and the revision they replace are in the request — but a retried write whose first
+ *   attempt had succeeded (its response was lost) then reports `Conflict` (or
+ *   `PreconditionFailed`), so they are off by default.
+ * - A POST that writes (`POST /{db}` with a server-assigned id, `_bulk_docs`) could create
+ *   documents twice: only with `allMethods: true`.
+ * - A streamed body is never resent.
+ *
+ * Each retry is recorded on the request's span (event `couchdb.retry`, attribute
+ * `http.request.resend_count`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RetryOptions {
+  /** How many times to retry (default 3). Ignored when `schedule` is given. */
+  readonly times?: number | undefined
+  /** The first backoff step (default 100 ms); steps double, each delay drawn from zero to the step (full jitter). */
+  readonly base?: Duration.DurationInput | undefined
+  /** The largest backoff step (default 10 s). */
+  readonly maxDelay?: Duration.DurationInput | undefined
+  /** Your own schedule instead of the default backoff; it sees the failure of each attempt. */
+  readonly schedule?: Schedule.Schedule<unknown, CouchError> | undefined
+  /** Also resend PUT, DELETE and COPY (see above). */
+  readonly writes?: boolean | undefined
+  /** Resend every request, POSTs that write included: they may be applied twice. */
+  readonly allMethods?: boolean | undefined
+  /** The longest `Retry-After` honoured (default 30 s); a longer one is cut to it. */
+  readonly maxRetryAfter?: Duration.DurationInput | undefined
 }
 
 /**
@@ -167,8 +221,18 @@ export interface Options {
    * credentials in the URL the ambient provider is `CouchAuth.none`.
    */
   readonly auth?: "basic" | "cookie" | undefined
-  /** Adds retries, timeouts or logging to the underlying `HttpClient`. */
+  /** Adds logging or anything else to the underlying `HttpClient` (prefer `retry` and `timeout` for those). */
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
+  /** Resend requests after transient failures: `true` for the safe defaults, or options (see `RetryOptions`). */
+  readonly retry?: boolean | RetryOptions | undefined
+  /**
+   * How long each request waits for its response (status and headers) before failing with
+   * `TransportError` of kind `Timeout`; none by default. Feeds set their own: longpoll waits
+   * its `timeout` plus a margin, continuous feeds an idle timeout derived from `heartbeat`.
+   */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Also send the deprecated `db.system` span attribute (besides `db.system.name`), for older backends. */
+  readonly legacySpanAttributes?: boolean | undefined
   /** Extra attributes on every span. */
   readonly spanAttributes?: Readonly<Record<string, unknown>> | undefined
   /**

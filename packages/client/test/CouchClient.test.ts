@@ -127,10 +127,11 @@ describe("tracing", () => {
       const couch = yield* CouchClient.CouchClient
       const { result, spans } = yield* recordingSpans(couch.resource("orders").document("o-1").get())
       expect(Exit.isSuccess(result)).toBe(true)
-      const span = spans.find((s) => s.name === "GET /{db}/{docid}")
+      // OpenTelemetry's database span name: `{db.operation.name} {target}`, the target being the database.
+      const span = spans.find((s) => s.name === "GET /{db}/{docid} orders")
       expect(span?.kind).toBe("client")
+      expect(span?.attributes.has("db.system")).toBe(false)
       expect(Object.fromEntries(span?.attributes ?? [])).toMatchObject({
-        "db.system": "couchdb",
         "db.system.name": "couchdb",
         "db.namespace": "orders",
         "db.operation.name": "GET /{db}/{docid}",
@@ -148,7 +149,7 @@ describe("tracing", () => {
     Effect.gen(function*() {
       const couch = yield* CouchClient.CouchClient
       const { spans } = yield* recordingSpans(couch.resource("orders").document("o-1").get())
-      const span = spans.find((s) => s.name === "GET /{db}/{docid}")
+      const span = spans.find((s) => s.name === "GET /{db}/{docid} orders")
       const http = spans.find((s) => s.name.startsWith("http.client"))
       expect(http?.parent._tag === "Some" && http.parent.value.spanId).toBe(span?.spanId)
       expect((yield* lastRequest).headers["traceparent"]).toBe(`00-${http?.traceId}-${http?.spanId}-01`)
@@ -163,7 +164,7 @@ describe("tracing", () => {
       expect(headers["b3"]).toBeUndefined()
     }).pipe(Effect.provide(clientWith(everything))))
 
-  it.effect("names operations by route template and records the error tag", () =>
+  it.effect("names operations by the API reference's route templates and records the status as error.type", () =>
     Effect.gen(function*() {
       const couch = yield* CouchClient.CouchClient
       const db = couch.resource("orders")
@@ -172,23 +173,36 @@ describe("tracing", () => {
         Effect.ignore(db.document("_design/app").put({ json: {} })),
         Effect.ignore(db.document("d").attachment("a/b.png").get()),
         Effect.ignore(couch.resource("_all_dbs").get()),
-        Effect.ignore(couch.resource("_users").document("org.couchdb.user:x").get())
+        Effect.ignore(couch.resource("_users").document("org.couchdb.user:x").get()),
+        Effect.ignore(couch.resource("_node", "_local", "_config", "couchdb", "max_dbs_open").get()),
+        Effect.ignore(db.resource("_partition", "p1", "_design", "app", "_view", "v").get())
       ]))
       const names = spans.filter((s) => !s.name.startsWith("http.client")).map((s) => s.name)
       expect(names).toEqual([
-        "GET /{db}/_design/{ddoc}/_view/{name}",
-        "PUT /{db}/_design/{ddoc}",
-        "GET /{db}/{docid}/{attname}",
-        "GET /_all_dbs",
-        "GET /_users/{docid}"
+        "GET /{db}/_design/{ddoc}/_view/{view} orders",
+        "PUT /{db}/_design/{ddoc} orders",
+        "GET /{db}/{docid}/{attname} orders",
+        "GET /_all_dbs couch.test:5984",
+        "GET /_users/{docid} _users",
+        "GET /_node/{node-name}/_config/{section}/{key} couch.test:5984",
+        "GET /{db}/_partition/{partition_id}/_design/{ddoc}/_view/{view} orders"
       ])
-      const failed = spans.find((s) => s.name === "PUT /{db}/_design/{ddoc}")
-      expect(failed?.attributes.get("error.type")).toBe("Conflict")
-      expect(spans.find((s) => s.name === "GET /_users/{docid}")?.attributes.get("db.namespace")).toBe("_users")
+      const failed = spans.find((s) => s.name.startsWith("PUT /{db}/_design/{ddoc}"))
+      expect(failed?.attributes.get("error.type")).toBe("409")
+      expect(failed?.attributes.get("couchdb.error")).toBe("Conflict")
+      expect(spans.find((s) => s.name.startsWith("GET /_users/"))?.attributes.get("db.namespace")).toBe("_users")
     }).pipe(Effect.provide(clientWith([
       MockCouch.route("PUT", /_design/, MockCouch.json(409, { error: "conflict", reason: "x" })),
       ...everything
     ]))))
+
+  it.effect("sends the deprecated db.system only when asked", () =>
+    Effect.gen(function*() {
+      const couch = yield* CouchClient.CouchClient
+      const { spans } = yield* recordingSpans(couch.resource("orders").get())
+      expect(spans[0]?.attributes.get("db.system")).toBe("couchdb")
+      expect(spans[0]?.attributes.get("db.system.name")).toBe("couchdb")
+    }).pipe(Effect.provide(clientWith(everything, { legacySpanAttributes: true }))))
 })
 
 describe("credentials in the URL", () => {

@@ -688,7 +688,7 @@ describe("credentials in spans", () => {
         const lines = dump()
         const clientSpans = spans.filter((s) => s.name.startsWith("http.client"))
         expect(clientSpans.length).toBe(httpSpans ? requests.length : 0)
-        expect(spans.filter((s) => s.name === "GET /{db}")).toHaveLength(6)
+        expect(spans.filter((s) => s.name === "GET /{db} db")).toHaveLength(6)
         if (httpSpans) {
           // The platform span records request headers: the credential headers are there, redacted.
           expect(lines).toContain("http.client GET http.request.header.x-auth-couchdb-token=<redacted>")

@@ -5,7 +5,9 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import type * as HttpMethod from "@effect/platform/HttpMethod"
 import * as HttpTraceContext from "@effect/platform/HttpTraceContext"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as FiberRef from "effect/FiberRef"
@@ -13,6 +15,7 @@ import { constTrue, identity } from "effect/Function"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type * as Tracer from "effect/Tracer"
@@ -26,13 +29,14 @@ import {
   type QueryValue,
   type Service
 } from "../CouchClient.js"
-import { type CouchError, DecodeError, InvalidRequest, isCouchError } from "../CouchError.js"
+import { type CouchError, DecodeError, InvalidRequest, isCouchError, TransportError } from "../CouchError.js"
 import * as CouchUrl from "../CouchUrl.js"
 import * as Resource from "../Resource.js"
 import * as internalAuth from "./auth.js"
 import * as Handle from "./handle.js"
 import * as Json from "./json.js"
 import * as Path from "./path.js"
+import * as Retry from "./retry.js"
 import { operationName } from "./route.js"
 import { fromRequestError, statusError, transportError } from "./transport.js"
 
@@ -253,25 +257,32 @@ export const make = (options: Options): Effect.Effect<Service, InvalidRequest, H
     // Attributes every span of this client carries; per-request ones are added to a copy.
     const baseAttributes: Record<string, unknown> = {
       ...options.spanAttributes,
-      "db.system": "couchdb",
+      ...(options.legacySpanAttributes === true ? { "db.system": "couchdb" } : {}),
       "db.system.name": "couchdb",
       "server.address": parsedBase.hostname,
       "server.port": serverPort
     }
+    const serverTarget = `${parsedBase.hostname}:${serverPort}`
+    const retryPolicy = Retry.policy(options.retry)
+    const defaultTimeout = options.timeout === undefined ? undefined : Duration.decode(options.timeout)
 
     // Built from plain combinators rather than `Effect.gen`: this is the per-request hot path.
     const run = (request: CouchRequest, auth: Provider): Effect.Effect<CouchResponse, CouchError> => {
       const method = request.method
       const operation = request.operation ?? operationName(method, request.segments)
       const db = request.segments[0]
+      const namespace = db !== undefined && (!db.startsWith("_") || isSystemDatabase(db)) ? db : undefined
       // Object.assign, not a spread: spreading these dotted keys is an order of magnitude slower.
       const attributes: Record<string, unknown> = Object.assign({}, baseAttributes)
       attributes["db.operation.name"] = operation
       attributes["http.request.method"] = method
       attributes["couchdb.auth"] = auth.name
-      if (db !== undefined && (!db.startsWith("_") || isSystemDatabase(db))) attributes["db.namespace"] = db
+      if (namespace !== undefined) attributes["db.namespace"] = namespace
+      if (request.spanAttributes !== undefined) Object.assign(attributes, request.spanAttributes)
+      // OpenTelemetry's database span name: `{db.operation.name} {target}`.
+      const spanName = `${operation} ${namespace ?? serverTarget}`
       const operationEffect = Effect.useSpan(
-        operation,
+        spanName,
         { kind: "client", captureStackTrace: false, attributes },
         (span) =>
           Effect.withParentSpan(
@@ -285,7 +296,12 @@ export const make = (options: Options): Effect.Effect<Service, InvalidRequest, H
                     fiber.getFiberRef(HttpClient.currentTracerPropagation)
                 )
               ),
-              (error) => Effect.sync(() => span.attribute("error.type", error._tag))
+              (error) =>
+                Effect.sync(() => {
+                  // `error.type`: the status code for HTTP errors, as the conventions ask; the tag beside it.
+                  span.attribute("error.type", "status" in error ? String(error.status) : error._tag)
+                  span.attribute("couchdb.error", error._tag)
+                })
             ),
             span
           )
@@ -297,6 +313,45 @@ export const make = (options: Options): Effect.Effect<Service, InvalidRequest, H
         (names) => [...names, ...alwaysSensitive, ...auth.sensitiveHeaders]
       )
     }
+
+    /** Resends `attempt` after transient failures, as the policy allows; each retry is on the span. */
+    const withRetries = (
+      request: CouchRequest,
+      span: Tracer.Span,
+      attempt: Effect.Effect<CouchResponse, CouchError>
+    ): Effect.Effect<CouchResponse, CouchError> => {
+      if (retryPolicy === undefined || !Retry.mayResend(request, retryPolicy)) return attempt
+      const policy = retryPolicy
+      return Effect.flatMap(Schedule.driver(policy.schedule), (driver) => {
+        let resends = 0
+        const loop: Effect.Effect<CouchResponse, CouchError> = Effect.catchIf(
+          attempt,
+          Retry.isTransient,
+          (error) =>
+            Effect.zipRight(Effect.sleep(Retry.retryAfter(error, policy.maxRetryAfter)), driver.next(error)).pipe(
+              Effect.matchEffect({
+                // The schedule is done: the last failure stands.
+                onFailure: () => Effect.fail(error),
+                onSuccess: () =>
+                  Effect.flatMap(Clock.currentTimeNanos, (now) => {
+                    resends++
+                    span.attribute("http.request.resend_count", resends)
+                    span.event("couchdb.retry", now, { attempt: resends, "error.type": error._tag })
+                    return loop
+                  })
+              })
+            )
+        )
+        return loop
+      })
+    }
+
+    const timeoutOf = (request: CouchRequest): Duration.Duration | undefined =>
+      request.timeout === "none"
+        ? undefined
+        : request.timeout !== undefined
+        ? Duration.decode(request.timeout)
+        : defaultTimeout
 
     const prepare = (
       request: CouchRequest,
@@ -354,13 +409,24 @@ export const make = (options: Options): Effect.Effect<Service, InvalidRequest, H
               const bad = Path.invalidHeader(name, authorized.headers[name] ?? "")
               if (bad !== undefined) return Effect.fail(bad)
             }
-            return Effect.flatMap(
+            const sent = timeout === undefined ? send(method, url, authorized) : Effect.timeoutFail(
               send(method, url, authorized),
-              (response) => received(authorized, response, replayed)
+              {
+                duration: timeout,
+                onTimeout: () =>
+                  new TransportError({
+                    kind: "Timeout",
+                    method,
+                    url,
+                    description: `no response within ${Duration.format(timeout)}`
+                  }, { disableValidation: true })
+              }
             )
+            return Effect.flatMap(sent, (response) => received(authorized, response, replayed))
           }
         )
-      return attempt(false)
+      const timeout = timeoutOf(request)
+      return withRetries(request, span, attempt(false))
     }
 
     const service: Service = Handle.server({
