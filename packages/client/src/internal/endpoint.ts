@@ -6,9 +6,11 @@
  *
  * @internal
  */
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { dual } from "effect/Function"
+import * as Option from "effect/Option"
 import type * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -154,3 +156,25 @@ export const pick = <O extends object, K extends keyof O & string>(
   }
   return query
 }
+
+/**
+ * A stream over pages fetched one at a time: `fetch(cursor)` returns a page's items and the
+ * cursor of the next page (a bookmark, a start key). The next page is fetched only when the
+ * stream is pulled past the current one; the stream ends at an empty page or when there is
+ * no next cursor.
+ *
+ * @internal
+ */
+export const pages = <C, A, E, R>(
+  fetch: (
+    cursor: C | undefined
+  ) => Effect.Effect<{ readonly items: ReadonlyArray<A>; readonly next: C | undefined }, E, R>
+): Stream.Stream<A, E, R> =>
+  Stream.paginateChunkEffect<{ readonly cursor: C | undefined }, A, E, R>(
+    { cursor: undefined },
+    (state) =>
+      Effect.map(fetch(state.cursor), (page) => [
+        Chunk.fromIterable(page.items),
+        page.items.length === 0 || page.next === undefined ? Option.none() : Option.some({ cursor: page.next })
+      ])
+  )
