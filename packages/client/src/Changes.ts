@@ -81,34 +81,99 @@ export interface ChangesParams {
 }
 
 /**
- * One change, with the document when `include_docs` was set.
+ * What CouchDB keeps of a deleted document, as `include_docs` returns it: `_id`, `_rev` and
+ * `_deleted: true`, plus any other fields the deletion kept (a deletion made with a `PUT` of
+ * `{ "_deleted": true, ... }` keeps its body). Decoded as it is, never with the document Schema.
  *
- * @since 0.1.0
+ * @since 0.2.0
+ * @category schemas
+ */
+export const Tombstone = Schema.Struct(
+  { _id: Schema.String, _rev: Schema.String, _deleted: Schema.Literal(true) },
+  Schema.Record({ key: Schema.String, value: Schema.Unknown })
+).annotations({ identifier: "Tombstone" })
+
+/**
+ * @since 0.2.0
  * @category models
  */
-export interface Change<Doc> {
+export type Tombstone = typeof Tombstone.Type
+
+/**
+ * A change that left the document in place (created or updated it).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface LiveChange<Doc> {
   readonly id: string
   /** `null` on the rows `seq_interval` skips. */
   readonly seq: Seq | null
   readonly changes: ReadonlyArray<{ readonly rev: string }>
-  readonly deleted?: boolean | undefined
+  readonly deleted?: false | undefined
+  /** With `include_docs`: the document, decoded with the document Schema (`null` when CouchDB sends none). */
   readonly doc?: Doc | null | undefined
 }
 
 /**
- * The Schema of a change whose document is decoded with `doc`.
+ * A change that deleted the document.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface DeletedChange {
+  readonly id: string
+  /** `null` on the rows `seq_interval` skips. */
+  readonly seq: Seq | null
+  readonly changes: ReadonlyArray<{ readonly rev: string }>
+  readonly deleted: true
+  /** With `include_docs`: the tombstone (`null` when CouchDB sends none). */
+  readonly doc?: Tombstone | null | undefined
+}
+
+/**
+ * One change: `deleted` tells a deletion, which carries the document's `Tombstone`, from a
+ * live change, which carries the document decoded with the document Schema (both only with
+ * `include_docs`). A deletion is an ordinary change: the feed goes on after it.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * ```ts
+ * import type { Changes } from "@effect-couchdb/client"
+ *
+ * const describe = (change: Changes.Change<{ readonly title: string }>) =>
+ *   change.deleted ? `${change.id} deleted at ${change.doc?._rev}` : `${change.id}: ${change.doc?.title}`
+ * ```
+ */
+export type Change<Doc> = LiveChange<Doc> | DeletedChange
+
+/**
+ * The Schema of a change whose live document is decoded with `doc`: a union of a live change
+ * and a deleted one (whose document is a `Tombstone`), told apart by `deleted`.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const Change = <A, I>(doc: Schema.Schema<A, I, never>) =>
-  Schema.Struct({
+export const Change = <A, I>(doc: Schema.Schema<A, I, never>) => {
+  const fields = {
     id: Schema.String,
     seq: Schema.NullOr(Seq),
-    changes: Schema.Array(Schema.Struct({ rev: Schema.String })),
-    deleted: Schema.optional(Schema.Boolean),
-    doc: Schema.optional(Schema.NullOr(doc))
-  })
+    changes: Schema.Array(Schema.Struct({ rev: Schema.String }))
+  }
+  return Schema.Union(
+    Schema.Struct({
+      ...fields,
+      deleted: Schema.optional(Schema.Literal(false)),
+      doc: Schema.optional(RowShape.OrNull(doc))
+    }).annotations({ identifier: "LiveChange" }),
+    Schema.Struct({
+      ...fields,
+      deleted: Schema.Literal(true),
+      doc: Schema.optional(RowShape.OrNull(Tombstone))
+    }).annotations({ identifier: "DeletedChange" })
+  )
+}
 
 /**
  * An open changes feed: the changes, and where the feed stands.
@@ -186,14 +251,18 @@ const openWith = <A, I>(
     const { lastSeq, pending, rows } = yield* SeqFeed.open(
       response,
       params.feed ?? "normal",
-      Feed.decoder(response, Change(doc), RowShape.change(RowShape.nullablePart(doc)))
+      Feed.decoder(response, Change(doc), RowShape.change(RowShape.orNullPart(doc)))
     )
     return { changes: rows, lastSeq, pending }
   })
 
 /**
  * The changes of `db` as a stream. For `feed=continuous` and `eventsource` it runs until
- * the server ends it (a `timeout`, a `limit`) or the stream is interrupted.
+ * the server ends it (a `timeout`, a `limit`) or the stream is interrupted. A body the
+ * server ends after a whole line or event ends the stream, with or without a final
+ * `last_seq` line; a body cut short (inside a line, an event or the JSON, or by a broken
+ * connection) fails with a `TransportError` of kind `Reset` after the changes before the cut.
+ * A deleted document is an ordinary change (`deleted: true`, with its `Tombstone`).
  *
  * @since 0.1.0
  * @category streams

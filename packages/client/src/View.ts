@@ -2,6 +2,8 @@
  * Views and `_all_docs`, streamed row by row and decoded with Schema. Works with CouchDB's
  * row-per-line bodies and with single-line bodies (pouchdb-server) alike, without holding
  * the body in memory; `total_rows`, `offset` and `update_seq` are available from `open`.
+ * A `200` body without a `rows` array (another resource's, or an `error`) is a `DecodeError`;
+ * a body cut short is a `TransportError` of kind `Reset`.
  *
  * @since 0.1.0
  */
@@ -83,7 +85,8 @@ const queryValue = (value: unknown): QueryValue =>
     : [value] // a BigInt, function or symbol: wrapped so that the client's JSON check names it
 
 /**
- * Schemas for the parts of a row; each defaults to `Schema.Unknown`.
+ * Schemas for the parts of a row. Each defaults to any JSON value; `key` and `value` must be
+ * there (a row without them is a `DecodeError`).
  *
  * @since 0.1.0
  * @category models
@@ -99,8 +102,9 @@ export interface RowSchemas<
 }
 
 /**
- * A row. `id` is absent in reduced rows; `doc` is present with `include_docs` (`null` for
- * a deleted or missing document).
+ * A row. `id` is absent in reduced rows. `doc` is there with `include_docs`: the document
+ * decoded with the doc Schema, or `null` when there is none (a deleted document, or one a
+ * linked `{_id}` names that does not exist); `null` is never given to the doc Schema.
  *
  * @since 0.1.0
  * @category models
@@ -111,6 +115,46 @@ export interface Row<K, V, D> {
   readonly value: V
   readonly doc?: D | null | undefined
 }
+
+/**
+ * The `value` of an `_all_docs` row: the document's winning revision, and `deleted: true`
+ * when that revision is a deletion (deleted documents appear only when `keys` names them,
+ * with `doc: null`). Pass it as the `value` Schema to have rows typed so.
+ *
+ * @since 0.2.0
+ * @category schemas
+ * @example
+ * ```ts
+ * import { CouchClient, View } from "@effect-couchdb/client"
+ * import { Effect, Schema, Stream } from "effect"
+ *
+ * const Todo = Schema.Struct({ title: Schema.String })
+ *
+ * const program = Effect.gen(function* () {
+ *   const db = (yield* CouchClient.CouchClient).resource("todos")
+ *   yield* View.stream(View.allDocs(db), { keys: ["a", "b"], include_docs: true }, {
+ *     key: Schema.String,
+ *     value: View.AllDocsValue,
+ *     doc: Todo
+ *   }).pipe(
+ *     Stream.runForEach((row) =>
+ *       View.isErrorRow(row)
+ *         ? Effect.log(`${row.key}: ${row.error}`)
+ *         : row.value.deleted
+ *         ? Effect.log(`${row.key} was deleted at ${row.value.rev}`)
+ *         : Effect.log(row.key, row.doc?.title)
+ *     )
+ *   )
+ * })
+ * ```
+ */
+export const AllDocsValue = Schema.Struct({ rev: Schema.String, deleted: Schema.optional(Schema.Literal(true)) })
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type AllDocsValue = typeof AllDocsValue.Type
 
 /**
  * The row `_all_docs` returns for a requested key that does not exist.
@@ -165,19 +209,6 @@ type RowOf<
   D extends Schema.Schema.AnyNoContext
 > = Row<Schema.Schema.Type<K>, Schema.Schema.Type<V>, Schema.Schema.Type<D>>
 
-const rowSchema = (
-  schemas: RowSchemas<Schema.Schema.AnyNoContext, Schema.Schema.AnyNoContext, Schema.Schema.AnyNoContext>
-) =>
-  Schema.Struct({
-    id: Schema.optional(Schema.String),
-    key: schemas.key ?? Schema.Unknown,
-    value: schemas.value ?? Schema.Unknown,
-    doc: Schema.optional(Schema.NullOr(schemas.doc ?? Schema.Unknown))
-  })
-
-const errorRowSchema = (key: Schema.Schema.AnyNoContext) =>
-  Schema.Struct({ key, error: Schema.String, reason: Schema.optional(Schema.String) })
-
 /**
  * Queries a view or `_all_docs` (`target` is that resource, e.g. `allDocs(db)` or
  * `view(db, "app", "by_type")`). The request is sent, and an error status fails, before
@@ -212,17 +243,17 @@ export function open(
   return Effect.gen(function*() {
     const options = toRequest(params)
     const response = yield* (options.json !== undefined ? target.post(options) : target.get(options))
-    const row = rowSchema(schemas)
-    const key = RowShape.part(schemas.key ?? Schema.Unknown)
-    const fastRow = RowShape.viewRow(
-      key,
-      RowShape.part(schemas.value ?? Schema.Unknown),
-      RowShape.nullablePart(schemas.doc ?? Schema.Unknown)
-    )
+    const keySchema = schemas.key ?? RowShape.Present
+    const valueSchema = schemas.value ?? RowShape.Present
+    const docSchema = schemas.doc ?? Schema.Unknown
+    const row = RowShape.ViewRow(keySchema, valueSchema, docSchema)
+    const key = RowShape.part(keySchema)
+    const fastRow = RowShape.viewRow(key, RowShape.part(valueSchema), RowShape.orNullPart(docSchema))
     const fastErrorRow = RowShape.errorRow(key)
     const decode = params.keys !== undefined
-      // The error row first: a normal row never has `error`, while `value: Unknown` would accept an error row.
-      ? Feed.decoder(response, Schema.Union(errorRowSchema(schemas.key ?? Schema.Unknown), row), (value) => {
+      // The error row first: a normal row never has `error`, while a `value` Schema accepting `undefined` would
+      // accept an error row.
+      ? Feed.decoder(response, Schema.Union(RowShape.ErrorRow(keySchema), row), (value) => {
         // `errorRow` declines exactly when the Schema's error row fails, so the union goes on with the row.
         const decoded = fastErrorRow(value)
         return decoded === RowShape.mismatch ? fastRow(value) : decoded

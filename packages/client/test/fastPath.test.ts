@@ -13,20 +13,9 @@ import { Chunk, Effect, Either, FastCheck, Layer, ParseResult, Schema, Stream } 
 import * as Feed from "../src/internal/feed.js"
 import * as RowShape from "../src/internal/rowShape.js"
 
-// The Schemas the feeds decode with (View's are private to it; these are the same).
-const viewRowSchema = <K, KI, V, VI, D, DI>(
-  key: Schema.Schema<K, KI>,
-  value: Schema.Schema<V, VI>,
-  doc: Schema.Schema<D, DI>
-) =>
-  Schema.Struct({
-    id: Schema.optional(Schema.String),
-    key,
-    value,
-    doc: Schema.optional(Schema.NullOr(doc))
-  })
-const errorRowSchema = <K, KI>(key: Schema.Schema<K, KI>) =>
-  Schema.Struct({ key, error: Schema.String, reason: Schema.optional(Schema.String) })
+// The Schemas the feeds decode with.
+const viewRowSchema = RowShape.ViewRow
+const errorRowSchema = RowShape.ErrorRow
 
 /** The value and every nested object's keys in order, so that key order is compared too. */
 const withKeyOrder = (value: unknown): unknown =>
@@ -57,9 +46,11 @@ const agrees = <A, I>(
 }
 
 const identity = RowShape.part(Schema.Unknown)
-const anyRow = RowShape.viewRow(identity, identity, RowShape.nullablePart(Schema.Unknown))
-const anyChange = RowShape.change(RowShape.nullablePart(Schema.Unknown))
-const unknownRow = viewRowSchema(Schema.Unknown, Schema.Unknown, Schema.Unknown)
+const present = RowShape.part(RowShape.Present)
+// A view row under the default Schemas, as View decodes it.
+const anyRow = RowShape.viewRow(present, present, RowShape.orNullPart(Schema.Unknown))
+const unknownRow = viewRowSchema(RowShape.Present, RowShape.Present, Schema.Unknown)
+const anyChange = RowShape.change(RowShape.orNullPart(Schema.Unknown))
 
 describe("row decoders against their Schemas", () => {
   const rev = "1-967a00dff5e02add41819138abb3284d"
@@ -82,10 +73,20 @@ describe("row decoders against their Schemas", () => {
     expect(Object.keys(anyRow(row))).toEqual(["id", "key", "value", "doc"])
   })
 
-  it("view rows: a missing key or value is undefined, as in the Schema", () => {
-    expect(agrees(anyRow, unknownRow, { key: "a" })).toBe(true)
-    expect(agrees(anyRow, unknownRow, { id: "a" })).toBe(true)
-    expect(anyRow({ id: "a" })).toStrictEqual({ id: "a", key: undefined, value: undefined })
+  it("view rows: a missing key or value is declined under the defaults, which the Schema rejects", () => {
+    for (const input of [{ key: "a" }, { id: "a", value: 1 }, { id: "a" }, {}]) {
+      expect(agrees(anyRow, unknownRow, input)).toBe(false)
+      expect(Either.isLeft(Schema.decodeUnknownEither(unknownRow)(input))).toBe(true)
+    }
+    expect(agrees(anyRow, unknownRow, { key: null, value: null })).toBe(true)
+  })
+
+  it("view rows with Schema.Unknown parts: a missing key or value is undefined, as in the Schema", () => {
+    const fast = RowShape.viewRow(identity, identity, RowShape.orNullPart(Schema.Unknown))
+    const schema = viewRowSchema(Schema.Unknown, Schema.Unknown, Schema.Unknown)
+    expect(agrees(fast, schema, { key: "a" })).toBe(true)
+    expect(agrees(fast, schema, { id: "a" })).toBe(true)
+    expect(fast({ id: "a" })).toStrictEqual({ id: "a", key: undefined, value: undefined })
   })
 
   it("view rows: unusual shapes are left to the Schema, which decodes or rejects them", () => {
@@ -107,7 +108,7 @@ describe("row decoders against their Schemas", () => {
     const fast = RowShape.viewRow(
       RowShape.part(Schema.String),
       RowShape.part(Schema.Number),
-      RowShape.nullablePart(Doc)
+      RowShape.orNullPart(Doc)
     )
     expect(agrees(fast, schema, { id: "a", key: "a", value: 1, doc: { _id: "a", n: "7", extra: 1 } })).toBe(true)
     expect(agrees(fast, schema, { id: "a", key: "a", value: 1, doc: null })).toBe(true)
@@ -117,11 +118,17 @@ describe("row decoders against their Schemas", () => {
     expect(agrees(fast, schema, { id: "a", key: "a", value: 1, doc: { _id: "a", n: 7 } })).toBe(false)
   })
 
-  it("a document Schema that accepts null decides what null becomes", () => {
+  it("a null document stays null, whatever the document Schema would make of null", () => {
     const Doc = Schema.transform(Schema.Unknown, Schema.String, { decode: String, encode: (s) => s })
-    const fast = RowShape.viewRow(identity, identity, RowShape.nullablePart(Doc))
-    expect(agrees(fast, viewRowSchema(Schema.Unknown, Schema.Unknown, Doc), { key: "a", value: 1, doc: null }))
-      .toBe(true)
+    const fast = RowShape.viewRow(identity, identity, RowShape.orNullPart(Doc))
+    const schema = viewRowSchema(Schema.Unknown, Schema.Unknown, Doc)
+    expect(agrees(fast, schema, { key: "a", value: 1, doc: null })).toBe(true)
+    expect(fast({ key: "a", value: 1, doc: null })).toStrictEqual({ key: "a", value: 1, doc: null })
+    expect(agrees(fast, schema, { key: "a", value: 1, doc: 7 })).toBe(true)
+    const change = RowShape.change(RowShape.orNullPart(Doc))
+    const input = { seq: "1", id: "a", changes: [], doc: null }
+    expect(agrees(change, Changes.Change(Doc), input)).toBe(true)
+    expect(change(input)).toStrictEqual(input)
   })
 
   it("error rows: declines exactly when the Schema fails", () => {
@@ -162,6 +169,57 @@ describe("row decoders against their Schemas", () => {
     const extra = { doc: {}, extra: 1, changes: [{ rev, extra: 2 }], id: "a", seq: "1" }
     expect(agrees(anyChange, schema, extra)).toBe(true)
     expect(anyChange(extra)).toStrictEqual({ id: "a", seq: "1", changes: [{ rev }], doc: {} })
+  })
+
+  it("changes: a deletion carries its tombstone, decoded as the Schema would, whatever the document Schema", () => {
+    const Todo = Schema.Struct({ title: Schema.String })
+    const typed = RowShape.change(RowShape.orNullPart(Todo))
+    const tombstone = { _id: "a", _rev: rev, _deleted: true }
+    const rows = [
+      { seq: "2-g1AA", id: "a", changes: [{ rev }], deleted: true, doc: tombstone },
+      { seq: "2-g1AA", id: "a", changes: [{ rev }], deleted: true, doc: { ...tombstone, title: "kept", n: [1] } },
+      // Other fields before and between the three: the three come first, then the others in their order.
+      {
+        seq: 2,
+        id: "a",
+        changes: [],
+        deleted: true,
+        doc: { z: 1, _deleted: true, "7": "x", _rev: rev, a: null, _id: "a" }
+      },
+      { seq: null, id: "a", changes: [{ rev }], deleted: true }
+    ]
+    for (const row of rows) {
+      expect(agrees(anyChange, Changes.Change(Schema.Unknown), row)).toBe(true)
+      expect(agrees(typed, Changes.Change(Todo), row)).toBe(true)
+    }
+    const reordered = typed(rows[2])
+    expect(reordered !== RowShape.mismatch && reordered.deleted ? Object.keys(reordered.doc ?? {}) : []).toEqual([
+      "7",
+      "_id",
+      "_rev",
+      "_deleted",
+      "z",
+      "a"
+    ])
+    const declined: ReadonlyArray<unknown> = [
+      // Not a tombstone: the document of a deletion is never given to the document Schema.
+      { seq: "2", id: "a", changes: [{ rev }], deleted: true, doc: { title: "x" } },
+      { seq: "2", id: "a", changes: [{ rev }], deleted: true, doc: { _id: "a", _rev: rev, _deleted: false } },
+      { seq: "2", id: "a", changes: [{ rev }], deleted: true, doc: { _id: "a", _rev: 2, _deleted: true } },
+      { seq: "2", id: "a", changes: [{ rev }], deleted: true, doc: [] },
+      // A live change is decoded with the document Schema, even with a tombstone for a document.
+      { seq: "2", id: "a", changes: [{ rev }], deleted: false, doc: tombstone },
+      { seq: "2", id: "a", changes: [{ rev }], doc: tombstone },
+      // `__proto__` as a field name is left to the Schema.
+      {
+        seq: "2",
+        id: "a",
+        changes: [{ rev }],
+        deleted: true,
+        doc: JSON.parse(`{"_id":"a","_rev":"1","_deleted":true,"__proto__":{}}`)
+      }
+    ]
+    for (const input of declined) expect(agrees(typed, Changes.Change(Todo), input)).toBe(false)
   })
 
   it("changes: unusual shapes are left to the Schema", () => {
@@ -215,13 +273,25 @@ describe("row decoders against their Schemas", () => {
       error: field(FastCheck.string()),
       reason: field(FastCheck.string())
     })
+    // Tombstones and documents: the three tombstone fields each absent, right or any JSON value, among others.
+    const docs = FastCheck.tuple(
+      FastCheck.record({
+        _id: field(FastCheck.string()),
+        _rev: field(FastCheck.string()),
+        _deleted: field(FastCheck.constant(true)),
+        title: field(FastCheck.string())
+      }),
+      FastCheck.dictionary(FastCheck.string(), FastCheck.jsonValue(), { maxKeys: 3 })
+    ).map(([fields, others]): unknown => JSON.parse(JSON.stringify({ ...others, ...fields })))
     const changeRows = record({
       seq: field(seq),
       id: field(FastCheck.string()),
       changes: field(revs),
       deleted: field(FastCheck.boolean()),
-      doc: field(FastCheck.jsonValue())
+      doc: field(FastCheck.oneof(docs, FastCheck.constant(null)))
     })
+    const Todo = Schema.Struct({ title: Schema.String })
+    const todoChange = RowShape.change(RowShape.orNullPart(Todo))
     const updateRows = record({ db_name: field(FastCheck.string()), type: field(FastCheck.string()), seq: field(seq) })
     const union = Schema.Union(errorRowSchema(Schema.Unknown), unknownRow)
     const anyErrorRow = RowShape.errorRow(identity)
@@ -234,9 +304,33 @@ describe("row decoders against their Schemas", () => {
       agrees(keysRow, union, row)
     }))
     FastCheck.assert(
-      FastCheck.property(changeRows, (row) => void agrees(anyChange, Changes.Change(Schema.Unknown), row))
+      FastCheck.property(changeRows, (row) => {
+        agrees(anyChange, Changes.Change(Schema.Unknown), row)
+        agrees(todoChange, Changes.Change(Todo), row)
+      })
     )
     FastCheck.assert(FastCheck.property(updateRows, (row) => void agrees(RowShape.dbUpdate, DbUpdates.DbUpdate, row)))
+
+    // Deletions of the right shape, so that random tombstones reach the fast path often.
+    const deletions = FastCheck.record({
+      seq,
+      id: FastCheck.string(),
+      changes: FastCheck.array(FastCheck.record({ rev: FastCheck.string() }), { maxLength: 2 }),
+      deleted: FastCheck.constant(true),
+      doc: FastCheck.oneof(docs, FastCheck.constant(null))
+    }).map((row): unknown => JSON.parse(JSON.stringify(row)))
+    let tombstones = 0
+    FastCheck.assert(
+      FastCheck.property(deletions, (row) => {
+        agrees(todoChange, Changes.Change(Todo), row)
+        const decoded = todoChange(row)
+        if (
+          decoded !== RowShape.mismatch && decoded.deleted && typeof decoded.doc === "object" && decoded.doc !== null
+        ) tombstones++
+      }),
+      { numRuns: 500 }
+    )
+    expect(tombstones).toBeGreaterThan(0)
   })
 })
 
@@ -314,12 +408,19 @@ describe("the fast path through the feeds", () => {
       expect(error?._tag === "DecodeError" ? error.description : "").toBe(schemaError(unknownRow, bad))
     }))
 
-  it.effect("changes: deleted, with and without doc, seq null; a bad row is the Schema's DecodeError", () =>
+  it.effect("changes: deleted, with a tombstone, without doc or null, seq null; a bad row is the Schema's DecodeError", () =>
     Effect.gen(function*() {
       const rows = [
         { seq: "1-g1AA", id: "a", changes: [{ rev }] },
         { seq: null, id: "b", changes: [{ rev }], deleted: true, doc: null },
-        { seq: "3-g1AA", id: "c", changes: [{ rev, extra: 1 }], doc: { _id: "c", title: "x" }, extra: 2 }
+        { seq: "3-g1AA", id: "c", changes: [{ rev, extra: 1 }], doc: { _id: "c", title: "x" }, extra: 2 },
+        {
+          seq: "4-g1AA",
+          id: "e",
+          changes: [{ rev }],
+          deleted: true,
+          doc: { n: 1, _id: "e", _rev: rev, _deleted: true }
+        }
       ]
       const bad = { seq: "4-g1AA", id: "d", changes: [{ rev: 4 }] }
       const body = [...rows, bad].map((row) => JSON.stringify(row) + "\n").join("")

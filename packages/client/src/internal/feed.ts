@@ -7,12 +7,42 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { CouchResponse } from "../CouchClient.js"
-import { type CouchError, DecodeError } from "../CouchError.js"
+import { type CouchError, DecodeError, TransportError } from "../CouchError.js"
 import * as JsonFramer from "./jsonFramer.js"
 import * as RowShape from "./rowShape.js"
 
-const decodeError = (response: CouchResponse, description: string) =>
+/** @internal */
+export const decodeError = (response: CouchResponse, description: string): DecodeError =>
   new DecodeError({ method: response.method, url: response.url, description }, { disableValidation: true })
+
+const cutShortPrefix = "the response body was cut short: "
+
+/**
+ * The error for a body that ended before it was complete: a `Reset`, as when the connection
+ * breaks midway, whatever the framing (a body delimited by the connection's close can only
+ * be told cut short by its content).
+ *
+ * @internal
+ */
+export const cutShort = (response: CouchResponse, detail: string): TransportError =>
+  new TransportError({
+    kind: "Reset",
+    method: response.method,
+    url: response.url,
+    description: cutShortPrefix + detail
+  }, { disableValidation: true })
+
+/** A failure while reading the body: a connection reset there means the body was cut short. */
+const readFailure = (error: CouchError): CouchError =>
+  error._tag === "TransportError" && error.kind === "Reset"
+    ? new TransportError({
+      kind: error.kind,
+      method: error.method,
+      url: error.url,
+      description: cutShortPrefix + error.description,
+      cause: error.cause
+    }, { disableValidation: true })
+    : error
 
 /** The error for text `JSON.parse` threw `error` on. @internal */
 export const invalidJson = (response: CouchResponse, error: unknown): DecodeError =>
@@ -89,7 +119,8 @@ const concat = (chunks: Chunk.Chunk<Uint8Array>): Uint8Array => {
 /**
  * Runs `parser` over the body: reads until the parser is ready, then returns the stream of
  * items. Items are emitted a network chunk at a time, and the body is read only as the
- * stream is pulled. A failure (transport, decode) comes after the items parsed before it.
+ * stream is pulled. A failure (transport, decode) comes after the items parsed before it;
+ * a body cut short is a `TransportError` of kind `Reset`, however the cut was noticed.
  *
  * @internal
  */
@@ -111,7 +142,7 @@ export const parse = <A>(
             ended = true
             failure ??= parser.end(pending)
           }),
-        onSome: Effect.fail
+        onSome: (error) => Effect.fail(readFailure(error))
       }),
       onSuccess: (chunks) =>
         Effect.sync(() => {
@@ -141,6 +172,8 @@ export const parse = <A>(
  * Parses the elements of the array member `arrayKey` of a JSON object body, decoding each
  * with `decode`; the other members go to `onMember` as they are read. Ready once the array
  * has started, so members sent before it (e.g. `total_rows`) are known when `parse` returns.
+ * A body without that array (another resource's, or a `200` carrying an `error`) is a
+ * `DecodeError`; a body that ends before the object does was cut short.
  *
  * @internal
  */
@@ -152,6 +185,8 @@ export const framed = <A>(
 ): BodyParser<A> => {
   let out: Array<A> = []
   let failure: CouchError | undefined
+  // What the server said, when the body is an error rather than the array.
+  const said: Array<string> = []
   const framer = JsonFramer.make(arrayKey, {
     onElement: (text) => {
       if (failure !== undefined) return
@@ -169,11 +204,18 @@ export const framed = <A>(
       if (failure !== undefined) return
       const parsed = parseJsonText(response, text)
       if (Either.isLeft(parsed)) failure = parsed.left
-      else onMember(key, parsed.right)
+      else {
+        if ((key === "error" || key === "reason") && typeof parsed.right === "string") {
+          said.push(`${key}: ${parsed.right}`)
+        }
+        onMember(key, parsed.right)
+      }
     }
   })
   const structural = (message: string | undefined) =>
-    failure ?? (message === undefined ? undefined : decodeError(response, message))
+    failure ?? (message === undefined
+      ? undefined
+      : decodeError(response, said.length === 0 ? message : `${message} (${said.join(", ")})`))
   return {
     push: (bytes, into) => {
       out = into
@@ -182,7 +224,8 @@ export const framed = <A>(
     },
     end: (into) => {
       out = into
-      return structural(framer.end())
+      return structural(framer.failure()) ??
+        (framer.complete() ? undefined : cutShort(response, "it ended before the JSON was complete"))
     },
     ready: () => framer.arrayStarted()
   }
@@ -251,14 +294,16 @@ export const utf8Decoder = () => {
 }
 
 /**
- * Parses a body line by line (`\n` or `\r\n`), safe across chunk boundaries. A last line
- * without its newline is parsed when the body ends, but not when it fails: half a line cut
- * by a broken connection is not a line. An incomplete UTF-8 sequence at the end becomes
- * U+FFFD instead of being dropped.
+ * Parses a body line by line (`\n` or `\r\n`), safe across chunk boundaries. Every line
+ * ends with its newline: a body that ends inside a line (a character included) was cut
+ * short, and half a line is never parsed.
  *
  * @internal
  */
-export const lines = <A>(onLine: (line: string, out: Array<A>) => CouchError | undefined): BodyParser<A> => {
+export const lines = <A>(
+  response: CouchResponse,
+  onLine: (line: string, out: Array<A>) => CouchError | undefined
+): BodyParser<A> => {
   const textDecoder = utf8Decoder()
   let partial = ""
   const each = (text: string, out: Array<A>): CouchError | undefined => {
@@ -280,10 +325,10 @@ export const lines = <A>(onLine: (line: string, out: Array<A>) => CouchError | u
   }
   return {
     push: (bytes, out) => each(textDecoder.decode(bytes), out),
-    end: (out) => {
+    end: () => {
       const rest = partial + textDecoder.end()
       partial = ""
-      return rest === "" ? undefined : onLine(rest.endsWith("\r") ? rest.slice(0, -1) : rest, out)
+      return rest === "" ? undefined : cutShort(response, "it ended inside a line")
     },
     ready: () => true
   }
@@ -299,18 +344,21 @@ export interface ServerSentEvent {
 /**
  * Parses `text/event-stream` lines into events, following the WHATWG rules: comments
  * (`:`) ignored, `data` lines joined with `\n`, one optional space after the colon removed,
- * an event dispatched at each blank line, the last event id kept across events.
+ * an event dispatched at each blank line, the last event id kept across events. A body that
+ * ends inside an event (before the blank line that dispatches it) was cut short: the spec
+ * drops such an event, which would lose a change silently.
  *
  * @internal
  */
 export const serverSentEvents = <A>(
+  response: CouchResponse,
   onEvent: (event: ServerSentEvent, out: Array<A>) => CouchError | undefined
 ): BodyParser<A> => {
   let event: string | undefined
   let data: Array<string> = []
   let id: string | undefined
   let hasFields = false
-  return lines((line, out) => {
+  const parser = lines<A>(response, (line, out) => {
     if (line === "") {
       if (!hasFields) return undefined
       const dispatched: ServerSentEvent = { event, data: data.join("\n"), id }
@@ -330,4 +378,8 @@ export const serverSentEvents = <A>(
     else if (field === "id" && !value.includes("\0")) id = value
     return undefined
   })
+  return {
+    ...parser,
+    end: (out) => parser.end(out) ?? (hasFields ? cutShort(response, "it ended inside an event") : undefined)
+  }
 }

@@ -7,18 +7,19 @@
  * harmless: each element's bytes are decoded and parsed once they are complete. It does
  * not care about line breaks, so CouchDB's row-per-line layout (`,\r\n` separators) and
  * pouchdb-server's single-line bodies take the same path. Only structure is tracked
- * (strings, nesting, separators); `JSON.parse` validates each element.
+ * (strings, nesting, separators); `JSON.parse` validates each element. An object without
+ * the array member, or whose member is not an array, is a structural error.
  *
  * @internal
  */
 export interface JsonFramer {
   /** Feeds the next chunk; calls `onElement`/`onMember` for everything completed. */
   readonly push: (chunk: Uint8Array) => void
-  /** Call at the end of the body; returns an error message when the body was incomplete. */
-  readonly end: () => string | undefined
+  /** True once the whole object has been read: a body that ends before it is incomplete. */
+  readonly complete: () => boolean
   /** True once the array member has started (everything before it has been reported). */
   readonly arrayStarted: () => boolean
-  /** The structural error found so far, if any. */
+  /** The structural error found so far (what was expected, and what came), if any. */
   readonly failure: () => string | undefined
 }
 
@@ -45,6 +46,12 @@ const NEWLINE = 0x0a
 const CARRIAGE_RETURN = 0x0d
 
 const isWhitespace = (c: number) => c === 0x20 || c === NEWLINE || c === CARRIAGE_RETURN || c === 0x09
+
+/** A member's JSON text as an error message shows it: trimmed, and cut after 60 characters. */
+const excerpt = (text: string): string => {
+  const trimmed = text.trim()
+  return trimmed.length > 60 ? `${trimmed.slice(0, 60)}…` : trimmed
+}
 
 /** @internal */
 export const make = (arrayKey: string, handlers: FramerHandlers): JsonFramer => {
@@ -78,6 +85,15 @@ export const make = (arrayKey: string, handlers: FramerHandlers): JsonFramer => 
       parts = []
     }
     return decoder.decode(bytes)
+  }
+
+  const expected = `expected a JSON object with a "${arrayKey}" array`
+
+  /** A top-level member has been read: the array member must have been an array. */
+  const memberEnd = (text: string) => {
+    if (key === undefined) return
+    if (key !== arrayKey) handlers.onMember(key, text)
+    else if (!arrayDone) error = `${expected}; its "${arrayKey}" is ${excerpt(text)}`
   }
 
   const isBlank = (text: string) => text.trim() === ""
@@ -207,11 +223,12 @@ export const make = (arrayKey: string, handlers: FramerHandlers): JsonFramer => 
         case CLOSE_BRACE:
           depth--
           if (depth === 0) {
-            const text = take(chunk, i)
-            if (key !== undefined && !(key === arrayKey && arrayDone)) handlers.onMember(key, text)
+            memberEnd(take(chunk, i))
             key = undefined
             finished = true
             captureStart = -1
+            if (error === undefined && !arrayDone) error = `${expected}; the body has none`
+            if (error !== undefined) return
           }
           break
         case COMMA:
@@ -219,8 +236,8 @@ export const make = (arrayKey: string, handlers: FramerHandlers): JsonFramer => 
             handlers.onElement(take(chunk, i))
             captureStart = i + 1
           } else if (depth === 1) {
-            const text = take(chunk, i)
-            if (key !== undefined && !(key === arrayKey && arrayDone)) handlers.onMember(key, text)
+            memberEnd(take(chunk, i))
+            if (error !== undefined) return
             key = undefined
             captureStart = i + 1
           }
@@ -246,7 +263,7 @@ export const make = (arrayKey: string, handlers: FramerHandlers): JsonFramer => 
 
   return {
     push,
-    end: () => error ?? (finished ? undefined : "the response body ended before the JSON was complete"),
+    complete: () => finished,
     arrayStarted: () => inArray || arrayDone || finished,
     failure: () => error
   }

@@ -33,16 +33,29 @@ const isIdentity = (schema: Schema.Schema.Any): boolean =>
   SchemaAST.isUnknownKeyword(schema.ast) || SchemaAST.isAnyKeyword(schema.ast)
 
 /**
- * The decoder of a part of a row: the identity for `Schema.Unknown` and `Schema.Any` (the
- * defaults), otherwise the part's Schema.
+ * Any JSON value, but present: the default Schema of a view row's `key` and `value`, so that
+ * a row without them is an error rather than a row of `undefined`s. (A `JSON.parse` result
+ * never holds `undefined`: it stands for a missing member.)
+ *
+ * @internal
+ */
+export const Present: Schema.Schema<unknown> = Schema.Unknown.pipe(
+  Schema.filter((value): boolean => value !== undefined, { message: () => "is missing" })
+)
+
+const present = (value: unknown): unknown => value === undefined ? mismatch : value
+
+/**
+ * The decoder of a part of a row: the identity for `Schema.Unknown` and `Schema.Any`, the
+ * identity on present values for `Present` (the defaults), otherwise the part's Schema.
  *
  * @internal
  */
 export const part = <A, I>(schema: Schema.Schema<A, I, never>): Part<A> => {
-  if (isIdentity(schema)) {
-    // A Schema whose AST is `unknown` or `any` has `A` = `unknown` or `any`, and decodes every value to itself.
-    return identity as Part<A>
-  }
+  // A Schema whose AST is `unknown` or `any` has `A` = `unknown` or `any`, and decodes every value to itself;
+  // `Present` has `A` = `unknown`, and decodes every value but `undefined` to itself.
+  if (isIdentity(schema)) return identity as Part<A>
+  if (schema.ast === Present.ast) return present as Part<A>
   const decode = ParseResult.decodeUnknownEither(schema)
   return (value) => {
     const decoded = decode(value)
@@ -51,19 +64,47 @@ export const part = <A, I>(schema: Schema.Schema<A, I, never>): Part<A> => {
 }
 
 /**
- * The decoder of an optional document, `NullOr(schema)`: the identity for `Unknown` and
- * `Any`. (The Schema decides what `null` becomes, since a document Schema may accept it.)
+ * `null`, or a value of `schema`: CouchDB's `null` for "no document" stays `null`, whatever
+ * `schema` would make of it (a document Schema is never asked to decode `null`).
  *
  * @internal
  */
-export const nullablePart = <A, I>(schema: Schema.Schema<A, I, never>): Part<A | null> =>
-  isIdentity(schema) ? part(schema) : part(Schema.NullOr(schema))
+export const OrNull = <A, I>(schema: Schema.Schema<A, I, never>): Schema.Schema<A | null, I | null> =>
+  Schema.Union(Schema.Null, schema)
+
+/**
+ * The decoder of `OrNull(schema)`.
+ *
+ * @internal
+ */
+export const orNullPart = <A, I>(schema: Schema.Schema<A, I, never>): Part<A | null> => {
+  const decode = part(schema)
+  return (value) => value === null ? null : decode(value)
+}
 
 const isSeq = (value: unknown): value is string | number => typeof value === "string" || typeof value === "number"
 
 /**
- * A view or `_all_docs` row, `Struct({ id: optional(String), key, value, doc:
- * optional(NullOr(doc)) })`; `doc` is the `nullablePart`.
+ * The Schema of a view or `_all_docs` row. `key` and `value` are required (pass `Present`
+ * for "any JSON value"); `doc` is there with `include_docs`, `null` when there is no document.
+ *
+ * @internal
+ */
+export const ViewRow = <K, KI, V, VI, D, DI>(
+  key: Schema.Schema<K, KI, never>,
+  value: Schema.Schema<V, VI, never>,
+  doc: Schema.Schema<D, DI, never>
+) =>
+  Schema.Struct({
+    id: Schema.optional(Schema.String),
+    key,
+    value,
+    doc: Schema.optional(OrNull(doc))
+  })
+
+/**
+ * The decoder of `ViewRow`: `key` and `value` are the `part`s of their Schemas, `doc` the
+ * `orNullPart` of its Schema.
  *
  * @internal
  */
@@ -91,9 +132,16 @@ export const viewRow = <K, V, D>(key: Part<K>, value: Part<V>, doc: Part<D | nul
 }
 
 /**
- * The row `_all_docs` sends for a missing key, `Struct({ key, error: String, reason:
- * optional(String) })`. Unlike the others it is exact, `mismatch` if and only if the Schema
- * fails, so a union that tries it first can go on with the row on a mismatch.
+ * The Schema of the row `_all_docs` sends for a requested key that does not exist.
+ *
+ * @internal
+ */
+export const ErrorRow = <K, KI>(key: Schema.Schema<K, KI, never>) =>
+  Schema.Struct({ key, error: Schema.String, reason: Schema.optional(Schema.String) })
+
+/**
+ * The decoder of `ErrorRow`. Unlike the others it is exact, `mismatch` if and only if the
+ * Schema fails, so a union that tries it first can go on with the row on a mismatch.
  *
  * @internal
  */
@@ -112,10 +160,40 @@ export const errorRow = <K>(key: Part<K>) =>
   return reason === undefined ? { key: k, error } : { key: k, error, reason }
 }
 
+/** @internal */
+export interface TombstoneShape {
+  readonly _id: string
+  readonly _rev: string
+  readonly _deleted: true
+  readonly [key: string]: unknown
+}
+
 /**
- * A `_changes` row, `Struct({ id: String, seq: NullOr(Seq), changes: Array(Struct({ rev:
- * String })), deleted: optional(Boolean), doc: optional(NullOr(doc)) })`; `doc` is the
- * `nullablePart`.
+ * The decoder of `Changes.Tombstone`, `Struct({ _id: String, _rev: String, _deleted:
+ * Literal(true) }, Record({ key: String, value: Unknown }))`: the three fields first, then
+ * the others in their order.
+ *
+ * @internal
+ */
+export const tombstone = (doc: unknown): TombstoneShape | Mismatch => {
+  if (!Predicate.isRecord(doc)) return mismatch
+  const { _deleted, _id, _rev } = doc
+  if (typeof _id !== "string" || typeof _rev !== "string" || _deleted !== true) return mismatch
+  const out: { -readonly [K in keyof TombstoneShape]: TombstoneShape[K] } = { _id, _rev, _deleted }
+  for (const key of Object.keys(doc)) {
+    if (key === "_id" || key === "_rev" || key === "_deleted") continue
+    // Assigning `__proto__` would set the prototype; what the Schema makes of it is its business.
+    if (key === "__proto__") return mismatch
+    out[key] = doc[key]
+  }
+  return out
+}
+
+/**
+ * The decoder of `Changes.Change(doc)`, the union of a live change, `Struct({ id: String,
+ * seq: NullOr(Seq), changes: Array(Struct({ rev: String })), deleted: optional(Literal(false)),
+ * doc: optional(OrNull(doc)) })`, and a deleted one, the same with `deleted: Literal(true)` and
+ * the document a `Tombstone`. `doc` is the `orNullPart` of the document Schema.
  *
  * @internal
  */
@@ -124,8 +202,14 @@ export const change = <D>(doc: Part<D | null>) =>
   readonly id: string
   readonly seq: string | number | null
   readonly changes: ReadonlyArray<{ readonly rev: string }>
-  readonly deleted?: boolean
+  readonly deleted?: false
   readonly doc?: D | null
+} | {
+  readonly id: string
+  readonly seq: string | number | null
+  readonly changes: ReadonlyArray<{ readonly rev: string }>
+  readonly deleted: true
+  readonly doc?: TombstoneShape | null
 } | Mismatch => {
   if (!Predicate.isRecord(row)) return mismatch
   const { deleted, id, seq } = row
@@ -139,6 +223,11 @@ export const change = <D>(doc: Part<D | null>) =>
     const entry: unknown = revs[i]
     if (!Predicate.isRecord(entry) || typeof entry.rev !== "string") return mismatch
     changes[i] = { rev: entry.rev }
+  }
+  if (deleted === true) {
+    if (row.doc === undefined) return { id, seq, changes, deleted }
+    const d = row.doc === null ? null : tombstone(row.doc)
+    return d === mismatch ? mismatch : { id, seq, changes, deleted, doc: d }
   }
   if (row.doc === undefined) {
     return deleted === undefined ? { id, seq, changes } : { id, seq, changes, deleted }

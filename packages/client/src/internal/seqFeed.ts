@@ -34,8 +34,13 @@ export interface SeqFeed<A> {
 
 const LastSeqLine = Schema.Struct({ last_seq: Seq, pending: Schema.optional(Schema.Number) })
 
+// A normal feed's body (`{"results":[…],"last_seq":…}` on one line, from a server that ignored
+// the feed mode) is not an end line: it goes to the row decoder, which rejects it.
 const isEndLine = (value: unknown): boolean =>
-  typeof value === "object" && value !== null && "last_seq" in value && !("seq" in value)
+  typeof value === "object" && value !== null && "last_seq" in value && !("seq" in value) && !("results" in value)
+
+const isEventStream = (contentType: string | undefined): boolean =>
+  contentType === undefined || contentType.toLowerCase().startsWith("text/event-stream")
 
 // Rows start with `{`, which spares them the `trim`.
 const isBlank = (line: string): boolean => line.length === 0 || (line.charCodeAt(0) !== 0x7b && line.trim() === "")
@@ -46,6 +51,12 @@ const isBlank = (line: string): boolean => line.length === 0 || (line.charCodeAt
  * heartbeats and a final `{"last_seq"…}` line (continuous), or server-sent events with
  * heartbeat events (eventsource). `lastSeq` follows the rows as the stream emits them (a
  * network chunk at a time), then takes the server's `last_seq` once every row was emitted.
+ *
+ * A continuous or eventsource feed the server ends cleanly after a complete line or event
+ * ends the stream, with or without a `last_seq` line (pouchdb-server never sends one); one
+ * that ends inside a line or an event was cut short (`TransportError`, kind `Reset`). An
+ * eventsource answer that is not `text/event-stream` (pouchdb-server answers with the normal
+ * feed) is a `DecodeError`, not an empty feed.
  *
  * @internal
  */
@@ -83,12 +94,21 @@ export const open = <A extends { readonly seq: Seq | null }>(
       return undefined
     }
 
+    const contentType = response.headers["content-type"]
+    if (mode === "eventsource" && !isEventStream(contentType)) {
+      return yield* Effect.fail(Feed.decodeError(
+        response,
+        `expected a text/event-stream body for feed=eventsource, got ${contentType} (does the server support it?)`
+      ))
+    }
+
+    const line = (text: string, out: Array<A>) => isBlank(text) ? undefined : row(text, out)
+    const event = (sent: Feed.ServerSentEvent, out: Array<A>) =>
+      sent.event === "heartbeat" || sent.data.trim() === "" ? undefined : row(sent.data, out)
     const parser: Feed.BodyParser<A> = mode === "continuous"
-      ? Feed.lines((line, out) => isBlank(line) ? undefined : row(line, out))
+      ? Feed.lines(response, line)
       : mode === "eventsource"
-      ? Feed.serverSentEvents((event, out) =>
-        event.event === "heartbeat" || event.data.trim() === "" ? undefined : row(event.data, out)
-      )
+      ? Feed.serverSentEvents(response, event)
       : Feed.framed(response, "results", decodeRow, (key, value) => {
         if (key === "last_seq") end.lastSeq = decodeSeq(value)
         if (key === "pending" && typeof value === "number") end.pending = Option.some(value)

@@ -17,6 +17,9 @@ const codeKinds: Record<string, TransportKind> = {
   UND_ERR_SOCKET: "Reset",
   UND_ERR_CLOSED: "Reset",
   ERR_STREAM_PREMATURE_CLOSE: "Reset",
+  // undici, when a `Connection: close` response ends before its announced length or last chunk.
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: "Reset",
+  HPE_INVALID_EOF_STATE: "Reset",
   ETIMEDOUT: "Timeout",
   UND_ERR_CONNECT_TIMEOUT: "Timeout",
   UND_ERR_HEADERS_TIMEOUT: "Timeout",
@@ -40,6 +43,13 @@ const field = (u: unknown, name: "code" | "name" | "message"): string | undefine
   return typeof value === "string" ? value : undefined
 }
 
+/**
+ * undici's parser error for a connection that closed mid-response: it leaves `code` unset
+ * (it looks the numeric llhttp error up in a table keyed by name), so only the message tells.
+ */
+const isEndedMidResponse = (cause: unknown): boolean =>
+  field(cause, "name") === "HTTPParserError" && field(cause, "message")?.includes("(Invalid EOF state)") === true
+
 /** @internal */
 export const classify = (error: unknown): { readonly kind: TransportKind; readonly description: string } => {
   let kind: TransportKind = "Other"
@@ -48,6 +58,7 @@ export const classify = (error: unknown): { readonly kind: TransportKind; readon
     const code = field(cause, "code")
     if (code !== undefined && code in codeKinds && kind === "Other") kind = codeKinds[code] ?? "Other"
     if (kind === "Other" && field(cause, "name") === "AbortError") kind = "Aborted"
+    if (kind === "Other" && isEndedMidResponse(cause)) kind = "Reset"
     const message = field(cause, "message")
     if (message !== undefined && message !== "") description = code !== undefined ? `${code}: ${message}` : message
   }

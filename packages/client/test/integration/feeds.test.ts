@@ -1,4 +1,4 @@
-import { Changes, View } from "@effect-couchdb/client"
+import { Changes, type CouchClient, View } from "@effect-couchdb/client"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Fiber, Option, Schema, Stream } from "effect"
 import { AdminLive, withDatabase } from "./utils.js"
@@ -130,5 +130,64 @@ describe("_changes from a real server", () => {
       }
       const changes = yield* Fiber.join(follower)
       expect(Chunk.toReadonlyArray(changes).map((c) => c.id)).toEqual(["c1", "c2", "c3"])
+    }).pipe(Effect.provide(AdminLive)))
+})
+
+describe("deleted documents and wrong resources on a real server", () => {
+  const Rev = Schema.Struct({ _rev: Schema.String })
+
+  /** Deletes `id` (reading its current revision first); returns the tombstone's revision. */
+  const remove = (db: ReturnType<CouchClient.Service["resource"]>, id: string) =>
+    Effect.gen(function*() {
+      const { _rev } = yield* db.document(id).getJson(Rev)
+      const { rev } = yield* db.document(id).deleteJson(Schema.Struct({ rev: Schema.String }), { query: { rev: _rev } })
+      return rev
+    })
+
+  it.scoped("a typed changes feed with include_docs goes on past a deletion, which carries its tombstone", () =>
+    Effect.gen(function*() {
+      const db = yield* seed(3)
+      const rev = yield* remove(db, "item-001")
+      // The items only: the design document is not an Item.
+      const doc_ids = ["item-000", "item-001", "item-002"]
+      for (const feed of ["normal", "longpoll"] as const) {
+        const changes = Chunk.toReadonlyArray(
+          yield* Stream.runCollect(Changes.stream(db, { feed, doc_ids, include_docs: true }, Item))
+        )
+        expect(changes.map((change) => change.id).sort()).toEqual(doc_ids)
+        const deleted = changes.find((change) => change.deleted === true)
+        expect(deleted?.id).toBe("item-001")
+        expect(deleted?.deleted ? deleted.doc : undefined).toMatchObject({ _id: "item-001", _rev: rev, _deleted: true })
+      }
+    }).pipe(Effect.provide(AdminLive)))
+
+  it.scoped("_all_docs with keys naming a deleted document: value.deleted and doc null, with a doc Schema", () =>
+    Effect.gen(function*() {
+      const db = yield* seed(2)
+      const rev = yield* remove(db, "item-001")
+      const rows = Chunk.toReadonlyArray(
+        yield* Stream.runCollect(
+          View.stream(View.allDocs(db), { keys: ["item-000", "item-001", "nope"], include_docs: true }, {
+            key: Schema.String,
+            value: View.AllDocsValue,
+            doc: Item
+          })
+        )
+      )
+      expect(rows.map((row) => View.isErrorRow(row) ? [row.key, row.error] : [row.key, row.doc?.n ?? null])).toEqual([
+        ["item-000", 0],
+        ["item-001", null],
+        ["nope", "not_found"]
+      ])
+      const gone = rows[1]
+      expect(gone !== undefined && !View.isErrorRow(gone) ? gone.value : undefined).toEqual({ rev, deleted: true })
+    }).pipe(Effect.provide(AdminLive)))
+
+  it.scoped("View.stream on the database itself is a DecodeError saying a rows array was expected", () =>
+    Effect.gen(function*() {
+      const db = yield* seed(1)
+      const error = yield* Effect.flip(Stream.runDrain(View.stream(db)))
+      expect(error._tag).toBe("DecodeError")
+      expect(error.message).toContain(`expected a JSON object with a "rows" array; the body has none`)
     }).pipe(Effect.provide(AdminLive)))
 })
