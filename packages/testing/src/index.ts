@@ -1,9 +1,4 @@
 /**
  * @since 0.1.0
  */
-export * as EmbeddedCouch from "./EmbeddedCouch.js"
-
-/**
- * @since 0.1.0
- */
 export * as MockCouch from "./MockCouch.js"
