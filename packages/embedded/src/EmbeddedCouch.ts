@@ -19,6 +19,7 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import { type ChildProcess, fork } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { fromUrl, withCredentials } from "./internal/server.js"
 
 /**
  * A running server.
@@ -83,36 +84,6 @@ export interface Options {
 }
 
 const childScript = fileURLToPath(new URL("./pouchdb-server.cjs", import.meta.url))
-
-const withCredentials = (url: string, username: string, password: string): string => {
-  const parsed = new URL(url)
-  parsed.username = encodeURIComponent(username)
-  parsed.password = encodeURIComponent(password)
-  return parsed.href.replace(/\/$/, "")
-}
-
-/**
- * The server at a URL with the admin's credentials in it, such as `COUCHDB_URL` or the
- * `couchUrl` a vitest `globalSetup` provides.
- *
- * @since 0.2.0
- * @category constructors
- */
-export const fromUrl = (input: string, kind: Server["kind"] = "external"): Server => {
-  const parsed = new URL(input)
-  const username = decodeURIComponent(parsed.username)
-  const password = decodeURIComponent(parsed.password)
-  parsed.username = ""
-  parsed.password = ""
-  const url = parsed.href.replace(/\/$/, "")
-  return {
-    url,
-    username,
-    password: Redacted.make(password),
-    urlWithCredentials: Redacted.make(withCredentials(url, username, password)),
-    kind
-  }
-}
 
 /**
  * A started server and the functions that control its process. For an external server
@@ -179,7 +150,8 @@ const spawn = async (
         if (typeof reported === "string") resolve(reported)
         else reject(new Error(`pouchdb-server failed to start: ${typeof error === "string" ? error : "no URL"}`))
       })
-      child.once("exit", (code) => {
+      // "close", not "exit": it comes after the IPC channel closed, so after any error message.
+      child.once("close", (code) => {
         clearTimeout(timer)
         reject(new Error(`pouchdb-server exited early with code ${code}`))
       })
@@ -217,7 +189,7 @@ export const start = async (options: Options = {}): Promise<Started> => {
   let child = first.child
   const port = Number(new URL(first.url).port)
   return {
-    server: { ...fromUrl(withCredentials(first.url, username, password)), kind: "embedded" },
+    server: fromUrl(withCredentials(first.url, username, password), "embedded"),
     stop: () => terminate(child, "SIGTERM"),
     kill: () => terminate(child, "SIGKILL"),
     restart: async () => {

@@ -31,7 +31,8 @@ import type { InvalidRequest } from "@effect-couchdb/client/CouchError"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Layer from "effect/Layer"
 import { inject } from "vitest"
-import { EmbeddedCouch, fromUrl, type Server } from "./EmbeddedCouch.js"
+import { EmbeddedCouch, type Server } from "./EmbeddedCouch.js"
+import { fromUrl } from "./internal/server.js"
 import * as TestCouch from "./TestCouch.js"
 
 declare module "vitest" {

@@ -13,8 +13,7 @@ const onDisk = typeof options.dataDir === "string"
 const dir = onDisk ? options.dataDir : fs.mkdtempSync(path.join(os.tmpdir(), "effect-couchdb-"))
 
 const fail = (error) => {
-  process.send({ error: String(error && error.message ? error.message : error) })
-  process.exit(1)
+  process.send({ error: String(error && error.message ? error.message : error) }, () => process.exit(1))
 }
 
 let adapter
@@ -22,6 +21,7 @@ try {
   adapter = onDisk ? require("pouchdb-adapter-leveldb") : require("pouchdb-adapter-memory")
 } catch (error) {
   fail(onDisk ? `dataDir needs the optional peer dependency pouchdb-adapter-leveldb@7.3.1: ${error.message}` : error)
+  return
 }
 if (onDisk) fs.mkdirSync(dir, { recursive: true })
 
@@ -44,7 +44,7 @@ process.on("disconnect", () => process.exit(0))
 process.on("SIGTERM", () => process.exit(0))
 
 app.couchConfig.set("admins", admin.username, admin.password, (error) => {
-  if (error) fail(error)
+  if (error) return fail(error)
   const server = require("express")().use(app)
     .listen(options.port || 0, "127.0.0.1", () => {
       process.send({ url: `http://127.0.0.1:${server.address().port}` })

@@ -214,13 +214,8 @@ export const make: (routes: ReadonlyArray<Route>, options?: Options) => Effect.E
   readonly service: Service
 }> = internal.make
 
-const toLayer = (
-  built: Effect.Effect<{ readonly client: HttpClient.HttpClient; readonly service: Service }>
-): Layer.Layer<HttpClient.HttpClient | MockCouch> =>
-  Layer.effectContext(
-    Effect.map(built, ({ client, service }) =>
-      Context.make(HttpClient.HttpClient, client).pipe(Context.add(MockCouch, service)))
-  )
+const toContext = (mock: { readonly client: HttpClient.HttpClient; readonly service: Service }) =>
+  Context.make(HttpClient.HttpClient, mock.client).pipe(Context.add(MockCouch, mock.service))
 
 /**
  * A layer with the mock `HttpClient` and the `MockCouch` recorder.
@@ -239,7 +234,7 @@ const toLayer = (
 export const layer = (
   routes: ReadonlyArray<Route>,
   options?: Options
-): Layer.Layer<HttpClient.HttpClient | MockCouch> => toLayer(make(routes, options))
+): Layer.Layer<HttpClient.HttpClient | MockCouch> => Layer.effectContext(Effect.map(make(routes, options), toContext))
 
 /**
  * The requests received so far.
@@ -390,13 +385,9 @@ export const layerExpectations = (
   options?: ExpectationsOptions
 ): Layer.Layer<HttpClient.HttpClient | MockCouch> =>
   Layer.scopedContext(
-    Effect.tap(
-      makeExpectations(expectations, options),
-      ({ service }) => Effect.addFinalizer(() => Effect.orDie(service.verify))
-    ).pipe(
-      Effect.map(({ client, service }) =>
-        Context.make(HttpClient.HttpClient, client).pipe(Context.add(MockCouch, service))
-      )
+    makeExpectations(expectations, options).pipe(
+      Effect.tap(({ service }) => Effect.addFinalizer(() => Effect.orDie(service.verify))),
+      Effect.map(toContext)
     )
   )
 
