@@ -14,6 +14,7 @@
 import * as Redacted from "effect/Redacted"
 import type { TestProject } from "vitest/node"
 import { start } from "./EmbeddedCouch.js"
+// The declaration of the `couchUrl` and `couchKind` keys of vitest's ProvidedContext.
 import type {} from "./VitestCouch.js"
 
 /**
