@@ -5,8 +5,8 @@
  *
  *   pnpm demo
  */
-import { Changes, CouchAuth, CouchClient, View } from "@effect-couchdb/client"
-import { EmbeddedCouch } from "@effect-couchdb/testing"
+import { Changes, CouchClient, View } from "@effect-couchdb/client"
+import { EmbeddedCouch, TestCouch } from "@effect-couchdb/embedded"
 import { UndiciHttpClient } from "@effect-couchdb/undici"
 import { Console, Effect, Fiber, Layer, Schema, Stream } from "effect"
 
@@ -81,19 +81,12 @@ const program = Effect.gen(function*() {
   yield* Console.log(`\n6. Deleted ${db.segments[0]}. Done.`)
 })
 
-const ServerLive = EmbeddedCouch.layer()
-
-const CouchLive = Layer.unwrapEffect(
-  Effect.map(EmbeddedCouch.EmbeddedCouch, (server) =>
-    Layer.mergeAll(
-      CouchClient.layer({ url: server.url }),
-      CouchAuth.layerBasic({ username: server.username, password: server.password })
-    ))
-).pipe(Layer.provide(UndiciHttpClient.layer))
+// An embedded server (or COUCHDB_URL), with a client and the server admin as CouchAuth.
+const CouchLive = TestCouch.layerEmbedded().pipe(Layer.provide(UndiciHttpClient.layer))
 
 Effect.runPromise(
   program.pipe(
-    Effect.provide(CouchLive.pipe(Layer.provideMerge(ServerLive))),
+    Effect.provide(CouchLive),
     Effect.catchAll((error) => Console.error(`Demo failed: ${error.message}`).pipe(Effect.andThen(Effect.fail(error))))
   )
 ).catch(() => {

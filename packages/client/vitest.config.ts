@@ -4,7 +4,7 @@ export default defineProject({
   test: {
     name: "client",
     include: ["test/**/*.test.ts"],
-    globalSetup: ["@effect-couchdb/testing/globalSetup"],
+    globalSetup: ["@effect-couchdb/embedded/globalSetup"],
     testTimeout: 20_000
   }
 })

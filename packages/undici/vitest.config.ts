@@ -4,7 +4,7 @@ export default defineProject({
   test: {
     name: "undici",
     include: ["test/**/*.test.ts"],
-    globalSetup: ["@effect-couchdb/testing/globalSetup"],
+    globalSetup: ["@effect-couchdb/embedded/globalSetup"],
     testTimeout: 30_000
   }
 })

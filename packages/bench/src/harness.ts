@@ -3,7 +3,7 @@
  * the embedded pouchdb-server (its own child process) when needed, then for every variant
  * runs each client in a fresh process, alternating the client order on every repetition.
  */
-import { start as startEmbedded } from "@effect-couchdb/testing/EmbeddedCouch"
+import { start as startEmbedded } from "@effect-couchdb/embedded/EmbeddedCouch"
 import * as Redacted from "effect/Redacted"
 import * as esbuild from "esbuild"
 import { spawn } from "node:child_process"

@@ -1022,6 +1022,7 @@ describe("credentials never appear in errors", () => {
       }).pipe(
         Effect.provide(Layer.merge(
           mockLayer([
+            MockCouch.route("GET", "/missing", MockCouch.json(404, { error: "not_found", reason: "missing" })),
             MockCouch.route("GET", "/down", MockCouch.transportFailure("ECONNRESET")),
             MockCouch.route("GET", "/private", MockCouch.json(401, { error: "unauthorized" }))
           ], { url }),
@@ -1038,7 +1039,7 @@ describe("credentials never appear in errors", () => {
         expectNoSecrets(error, ["pa55w0rd"])
         const [request] = yield* MockCouch.requests
         expect(request?.url.href).toBe(`${BASE}/couch/missing`)
-      }).pipe(Effect.provide(MockCouch.layer([]))))
+      }).pipe(Effect.provide(MockCouch.layer([], { unrouted: "notFound" }))))
 
     it.effect("an invalid URL fails with InvalidRequest that does not repeat it", () =>
       Effect.gen(function*() {

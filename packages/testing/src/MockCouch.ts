@@ -1,22 +1,22 @@
 /**
- * An `HttpClient` layer that answers from route handlers instead of the network, and
- * records every request for assertions. Swap it in where your program expects an
- * `HttpClient` to test CouchDB code without a server, including streamed bodies, slow
- * chunks and connections that break midway.
+ * An `HttpClient` layer that answers from route handlers or from expectations instead of
+ * the network, and records every request for assertions. Swap it in where your program
+ * expects an `HttpClient` to test CouchDB code without a server, including streamed bodies,
+ * slow chunks and connections that break midway.
+ *
+ * A request that no route or expectation answers fails the test loudly: the effect that
+ * sent it dies with `UnexpectedRequest`, whose message shows the method, path, query and
+ * body. Routes can opt into CouchDB's 404 instead (`{ unrouted: "notFound" }`).
  *
  * @since 0.1.0
  */
-import type * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientError from "@effect/platform/HttpClientError"
-import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Stream from "effect/Stream"
+import type { ExpectationsNotMet } from "./internal/errors.js"
+import * as internal from "./internal/mockCouch.js"
 
 /**
  * A request as the mock server saw it.
@@ -172,6 +172,13 @@ export const route = (
 export interface Service {
   /** Every request received so far, in order. */
   readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
+  /**
+   * Fails with `ExpectationsNotMet` when an expected request never came or a request was
+   * not expected (also when the test caught the defect it raised).
+   *
+   * @since 0.2.0
+   */
+  readonly verify: Effect.Effect<void, ExpectationsNotMet>
 }
 
 /**
@@ -180,121 +187,35 @@ export interface Service {
  */
 export class MockCouch extends Context.Tag("@effect-couchdb/testing/MockCouch")<MockCouch, Service>() {}
 
-const encoder = new TextEncoder()
-const toBytes = (chunk: Uint8Array | string) => typeof chunk === "string" ? encoder.encode(chunk) : chunk
-
-const bodyText = (body: HttpBody.HttpBody): Effect.Effect<string | undefined> => {
-  switch (body._tag) {
-    case "Empty":
-      return Effect.succeed(undefined)
-    case "Uint8Array":
-      return Effect.succeed(new TextDecoder().decode(body.body))
-    case "Raw":
-      return Effect.succeed(typeof body.body === "string" ? body.body : String(body.body))
-    case "Stream":
-      return Stream.runCollect(body.stream).pipe(
-        Effect.map((chunks) => new TextDecoder().decode(concat(Chunk.toReadonlyArray(chunks)))),
-        Effect.orElseSucceed(() => undefined)
-      )
-    case "FormData":
-      return Effect.succeed(undefined)
-  }
+/**
+ * Options of a routed mock.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Options {
+  /**
+   * What a request no route matches gets: `"fail"` (the default) dies with
+   * `UnexpectedRequest`, so a mistyped route cannot pass for a missing document;
+   * `"notFound"` answers CouchDB's 404 `{"error":"not_found","reason":"missing"}`.
+   */
+  readonly unrouted?: "fail" | "notFound" | undefined
 }
-
-const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
-}
-
-const webBody = (reply: Reply, signal: AbortSignal): ReadableStream<Uint8Array> | null => {
-  if (reply._tag === "TransportFailure") return null
-  if (reply._tag === "Lazy") {
-    let n = 0
-    return new ReadableStream<Uint8Array>({
-      pull(controller) {
-        const next = reply.next(n++)
-        if (next === undefined) controller.close()
-        else controller.enqueue(toBytes(next))
-      }
-    }, { highWaterMark: 0 })
-  }
-  const delayMs = Duration.toMillis(reply.delay)
-  let index = 0
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs))
-      if (signal.aborted) return
-      const chunk = reply.chunks[index++]
-      if (chunk !== undefined) {
-        controller.enqueue(toBytes(chunk))
-      } else if (reply.fail !== undefined) {
-        controller.error(Object.assign(new Error(reply.fail), { code: "ECONNRESET" }))
-      } else {
-        controller.close()
-      }
-    }
-  }, { highWaterMark: 0 })
-}
-
-const matches = (route: Route, method: string, path: string) =>
-  (route.method === "*" || route.method === method) &&
-  (typeof route.path === "string" ? route.path === path : route.path.test(path))
 
 /**
- * Builds the mock client and its recorder. A request no route matches gets a 404 with a
- * CouchDB-style body, so a missing route shows up as a `NotFound` in the test.
+ * Builds the mock client and its recorder. A request no route matches dies with
+ * `UnexpectedRequest`, unless `options.unrouted` is `"notFound"`.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (routes: ReadonlyArray<Route>): Effect.Effect<{
+export const make: (routes: ReadonlyArray<Route>, options?: Options) => Effect.Effect<{
   readonly client: HttpClient.HttpClient
   readonly service: Service
-}> =>
-  Effect.sync(() => {
-    const recorded: Array<RecordedRequest> = []
-    const client = HttpClient.make((request: HttpClientRequest.HttpClientRequest, url, signal) =>
-      Effect.gen(function*() {
-        const body = yield* bodyText(request.body)
-        const seen: RecordedRequest = {
-          method: request.method,
-          url,
-          path: url.pathname,
-          query: url.searchParams,
-          headers: { ...request.headers },
-          body,
-          aborted: () => signal.aborted
-        }
-        recorded.push(seen)
-        const found = routes.find((r) => matches(r, request.method, url.pathname))
-        const handled = found === undefined
-          ? json(404, { error: "not_found", reason: `no mock route for ${request.method} ${url.pathname}` })
-          : found.handle(seen)
-        const reply = Effect.isEffect(handled) ? yield* handled : handled
-        if (reply._tag === "TransportFailure") {
-          return yield* Effect.fail(
-            new HttpClientError.RequestError({
-              request,
-              reason: "Transport",
-              cause: Object.assign(new Error(reply.description), { code: reply.description })
-            })
-          )
-        }
-        const status = reply.status
-        const noBody = request.method === "HEAD" || status === 204 || status === 304
-        return HttpClientResponse.fromWeb(
-          request,
-          new Response(noBody ? null : webBody(reply, signal), { status, headers: reply.headers })
-        )
-      })
-    )
-    return { client, service: { requests: Effect.sync(() => [...recorded]) } }
-  })
+}> = internal.make
+
+const toContext = (mock: { readonly client: HttpClient.HttpClient; readonly service: Service }) =>
+  Context.make(HttpClient.HttpClient, mock.client).pipe(Context.add(MockCouch, mock.service))
 
 /**
  * A layer with the mock `HttpClient` and the `MockCouch` recorder.
@@ -310,13 +231,10 @@ export const make = (routes: ReadonlyArray<Route>): Effect.Effect<{
  * ])
  * ```
  */
-export const layer = (routes: ReadonlyArray<Route>): Layer.Layer<HttpClient.HttpClient | MockCouch> =>
-  Layer.effectContext(
-    Effect.map(
-      make(routes),
-      ({ client, service }) => Context.make(HttpClient.HttpClient, client).pipe(Context.add(MockCouch, service))
-    )
-  )
+export const layer = (
+  routes: ReadonlyArray<Route>,
+  options?: Options
+): Layer.Layer<HttpClient.HttpClient | MockCouch> => Layer.effectContext(Effect.map(make(routes, options), toContext))
 
 /**
  * The requests received so far.
@@ -328,3 +246,166 @@ export const requests: Effect.Effect<ReadonlyArray<RecordedRequest>, never, Mock
   MockCouch,
   (mock) => mock.requests
 )
+
+/**
+ * Fails with `ExpectationsNotMet` when an expected request never came or a request was
+ * not expected.
+ *
+ * @since 0.2.0
+ * @category accessors
+ */
+export const verify: Effect.Effect<void, ExpectationsNotMet, MockCouch> = Effect.flatMap(
+  MockCouch,
+  (mock) => mock.verify
+)
+
+/**
+ * An expected request and its reply. Each one answers `times` requests (default 1), then
+ * is used up.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Expectation {
+  /** The method, or `"*"` for any. */
+  readonly method: string
+  /** The raw path exactly, a RegExp tested against it, or a predicate on the whole request. */
+  readonly path: string | RegExp | ((request: RecordedRequest) => boolean)
+  readonly handle: (request: RecordedRequest) => Reply | Effect.Effect<Reply>
+  readonly times: number
+  /** Query parameters the request must have, with these (decoded) values; others are allowed. */
+  readonly query?: Readonly<Record<string, string>> | undefined
+  /** Headers the request must have, with these values; others are allowed. */
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  /** The body, parsed as JSON, must equal this value (key order does not matter). */
+  readonly json?: unknown
+  /** How failures name this expectation. */
+  readonly description: string
+}
+
+/**
+ * Options of `expect`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ExpectOptions {
+  /** How many requests this expectation answers (a positive integer, default 1). */
+  readonly times?: number | undefined
+  readonly query?: Readonly<Record<string, string>> | undefined
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  readonly json?: unknown
+  /** Overrides the generated description, e.g. for a predicate path. */
+  readonly description?: string | undefined
+}
+
+/**
+ * An expected request. Throws a `RangeError` when `times` is not a positive integer.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const expect = (
+  method: string,
+  path: Expectation["path"],
+  reply: Reply | ((request: RecordedRequest) => Reply | Effect.Effect<Reply>),
+  options: ExpectOptions = {}
+): Expectation => {
+  const times = options.times ?? 1
+  if (!Number.isInteger(times) || times < 1) {
+    throw new RangeError(`MockCouch.expect: times must be a positive integer, got ${times}`)
+  }
+  const query = options.query === undefined ? "" : `?${new URLSearchParams(options.query).toString()}`
+  const shown = typeof path === "function" ? "<predicate>" : String(path)
+  return {
+    method,
+    path,
+    handle: typeof reply === "function" ? reply : () => reply,
+    times,
+    query: options.query,
+    headers: options.headers,
+    json: options.json,
+    description: options.description ??
+      `${method} ${shown}${query}${options.json === undefined ? "" : ` with body ${JSON.stringify(options.json)}`}`
+  }
+}
+
+/**
+ * Options of an expectation mock.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ExpectationsOptions {
+  /**
+   * `true` (the default): each request must match the first expectation not used up yet.
+   * `false`: a request takes the first unused expectation it matches.
+   */
+  readonly ordered?: boolean | undefined
+}
+
+/**
+ * Builds a mock client that answers from `expectations`. A request no expectation left
+ * matches dies with `UnexpectedRequest`; `service.verify` reports what never came.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const makeExpectations: (
+  expectations: ReadonlyArray<Expectation>,
+  options?: ExpectationsOptions
+) => Effect.Effect<{ readonly client: HttpClient.HttpClient; readonly service: Service }> = internal.makeExpectations
+
+/**
+ * A layer with a mock `HttpClient` that answers from `expectations`, and the `MockCouch`
+ * recorder. When the layer's scope closes (the end of the test), it dies with
+ * `ExpectationsNotMet` if an expected request never came or a request was unexpected; call
+ * `verify` to check earlier, as a typed error.
+ *
+ * @since 0.2.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { CouchAuth, CouchClient } from "@effect-couchdb/client"
+ * import { MockCouch } from "@effect-couchdb/testing"
+ * import { Layer } from "effect"
+ *
+ * const Couch = Layer.mergeAll(CouchClient.layer({ url: "http://couch.test" }), CouchAuth.layerNone).pipe(
+ *   Layer.provideMerge(MockCouch.layerExpectations([
+ *     MockCouch.expect("PUT", "/todos", MockCouch.json(201, { ok: true })),
+ *     MockCouch.expect("PUT", "/todos/t1", MockCouch.json(201, { ok: true, id: "t1", rev: "1-a" }), {
+ *       json: { title: "write tests" }
+ *     })
+ *   ]))
+ * )
+ * ```
+ */
+export const layerExpectations = (
+  expectations: ReadonlyArray<Expectation>,
+  options?: ExpectationsOptions
+): Layer.Layer<HttpClient.HttpClient | MockCouch> =>
+  Layer.scopedContext(
+    makeExpectations(expectations, options).pipe(
+      Effect.tap(({ service }) => Effect.addFinalizer(() => Effect.orDie(service.verify))),
+      Effect.map(toContext)
+    )
+  )
+
+export {
+  /**
+   * What `verify` fails with (and a closing `layerExpectations` dies with): the expected
+   * requests that never came and the requests nobody expected.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  ExpectationsNotMet,
+  /**
+   * The defect a request dies with when no route or expectation answers it; its message
+   * shows the method, path, query and body, and what was expected instead.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  UnexpectedRequest
+} from "./internal/errors.js"

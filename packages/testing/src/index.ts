@@ -1,7 +1,7 @@
 /**
- * @since 0.1.0
+ * @since 0.2.0
  */
-export * as EmbeddedCouch from "./EmbeddedCouch.js"
+export * as FaultProxy from "./FaultProxy.js"
 
 /**
  * @since 0.1.0

@@ -1,7 +1,10 @@
 import { MockCouch } from "@effect-couchdb/testing"
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Either, Stream } from "effect"
+import { Cause, Chunk, Effect, Either, Exit, Option, Stream } from "effect"
+
+const defectOf = <A, E>(exit: Exit.Exit<A, E>): unknown =>
+  Exit.isFailure(exit) ? Option.getOrUndefined(Cause.dieOption(exit.cause)) : undefined
 
 const text = (chunks: Chunk.Chunk<Uint8Array>) => Chunk.toReadonlyArray(chunks).map((c) => new TextDecoder().decode(c))
 
@@ -28,12 +31,30 @@ describe("MockCouch", () => {
       MockCouch.route("PUT", "/db/doc", MockCouch.json(201, { ok: true, id: "doc" }))
     ]))))
 
-  it.effect("answers an unmatched request with a CouchDB-style 404", () =>
+  it.effect("fails loudly on an unrouted request, showing its method, path, query and body", () =>
     Effect.gen(function*() {
-      const response = yield* (yield* HttpClient.HttpClient).get("http://couch.test/nope")
+      const client = yield* HttpClient.HttpClient
+      const exit = yield* Effect.exit(client.execute(
+        HttpClientRequest.put("http://couch.test/db/dco?batch=ok").pipe(HttpClientRequest.bodyUnsafeJson({ a: 1 }))
+      ))
+      const defect = defectOf(exit)
+      expect(defect).toBeInstanceOf(MockCouch.UnexpectedRequest)
+      expect(String(defect)).toContain("MockCouch: no route for PUT /db/dco?batch=ok")
+      expect(String(defect)).toContain("body: {\"a\":1}")
+      expect(Cause.pretty(Exit.isFailure(exit) ? exit.cause : Cause.empty)).toContain("PUT /db/dco?batch=ok")
+
+      const error = yield* Effect.flip(MockCouch.verify)
+      expect(error.unexpected).toEqual(["PUT /db/dco?batch=ok\n    body: {\"a\":1}"])
+      expect(error.unmet).toEqual([])
+    }).pipe(Effect.provide(MockCouch.layer([MockCouch.route("PUT", "/db/doc", MockCouch.json(201, {}))]))))
+
+  it.effect("answers CouchDB's 404 for an unrouted request when asked to", () =>
+    Effect.gen(function*() {
+      const response = yield* (yield* HttpClient.HttpClient).get("http://couch.test/db/nope")
       expect(response.status).toBe(404)
-      expect(yield* response.json).toMatchObject({ error: "not_found" })
-    }).pipe(Effect.provide(MockCouch.layer([]))))
+      expect(yield* response.json).toEqual({ error: "not_found", reason: "missing" })
+      yield* MockCouch.verify
+    }).pipe(Effect.provide(MockCouch.layer([], { unrouted: "notFound" }))))
 
   it.live("sends chunks separately, after their delay", () =>
     Effect.gen(function*() {

@@ -1,26 +1,19 @@
-import { Changes, CouchAuth, CouchClient, CouchUrl, View } from "@effect-couchdb/client"
+import { Changes, View } from "@effect-couchdb/client"
+import { TestCouch } from "@effect-couchdb/embedded"
+import * as VitestCouch from "@effect-couchdb/embedded/VitestCouch"
 import { UndiciHttpClient } from "@effect-couchdb/undici"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Either, Fiber, Layer, Schema, Stream } from "effect"
-import { inject } from "vitest"
+import { Chunk, Effect, Fiber, Layer, Schema, Stream } from "effect"
 
-// The server of the `@effect-couchdb/testing/globalSetup` (embedded, or COUCHDB_URL).
-const { credentials, url } = Either.getOrThrow(CouchUrl.extractCredentials(inject("couchUrl")))
-
-const CouchLive = Layer.mergeAll(
-  CouchClient.layer({ url }),
-  credentials === undefined ? CouchAuth.layerNone : Layer.succeed(CouchAuth.CouchAuth, CouchAuth.basic(credentials))
-).pipe(Layer.provide(UndiciHttpClient.layer))
+// The server of the `@effect-couchdb/embedded/globalSetup` (embedded, or COUCHDB_URL).
+const CouchLive = VitestCouch.layerClient.pipe(Layer.provide(UndiciHttpClient.layer))
 
 const Item = Schema.Struct({ _id: Schema.String, n: Schema.Number })
 
 describe("CouchClient over UndiciHttpClient.layer", () => {
   it.scopedLive("creates a database, writes, reads, streams _all_docs, follows _changes, deletes it", () =>
     Effect.gen(function*() {
-      const couch = yield* CouchClient.CouchClient
-      const db = couch.resource(`undici/${Math.random().toString(36).slice(2, 10)}`)
-      yield* db.put()
-      yield* Effect.addFinalizer(() => Effect.ignore(db.delete()))
+      const db = yield* TestCouch.withDatabase("undici")
 
       yield* db.document("doc-1").put({ json: { n: 1 } })
       const doc = yield* db.document("doc-1").getJson(Item)

@@ -1,12 +1,16 @@
 import { CouchClient, Database, DesignDocument, Document } from "@effect-couchdb/client"
+import { TestCouch } from "@effect-couchdb/embedded"
+import * as VitestCouch from "@effect-couchdb/embedded/VitestCouch"
+import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Option, Schema } from "effect"
-import { AdminLive, dbName } from "./utils.js"
+import { Effect, Layer, Option, Schema } from "effect"
+
+const AdminLive = VitestCouch.layerClient.pipe(Layer.provide(NodeHttpClient.layerUndici))
 
 const freshDatabase = (prefix: string) =>
   Effect.acquireRelease(
     Effect.gen(function*() {
-      const db = (yield* CouchClient.CouchClient).database(dbName(prefix))
+      const db = (yield* CouchClient.CouchClient).database(yield* TestCouch.databaseName(`test/${prefix}`))
       yield* Database.create(db)
       return db
     }),

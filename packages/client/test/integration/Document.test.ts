@@ -1,15 +1,19 @@
 import { CouchClient, Database, Document } from "@effect-couchdb/client"
+import { TestCouch } from "@effect-couchdb/embedded"
+import * as VitestCouch from "@effect-couchdb/embedded/VitestCouch"
+import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Equal, Option, Schema } from "effect"
-import { AdminLive, dbName } from "./utils.js"
+import { Effect, Equal, Layer, Option, Schema } from "effect"
 
 const Order = Schema.Struct({ customer: Schema.String, total: Schema.Number, placed: Schema.Date })
 
 /** A fresh database for the test, deleted when its scope closes. */
+const AdminLive = VitestCouch.layerClient.pipe(Layer.provide(NodeHttpClient.layerUndici))
+
 const freshDatabase = (prefix: string) =>
   Effect.acquireRelease(
     Effect.gen(function*() {
-      const db = (yield* CouchClient.CouchClient).database(dbName(prefix))
+      const db = (yield* CouchClient.CouchClient).database(yield* TestCouch.databaseName(`test/${prefix}`))
       yield* Database.create(db)
       return db
     }),
@@ -123,7 +127,7 @@ describe("Document on a real server", () => {
       const info = yield* Database.info(db)
       expect(info.doc_count).toBe(1)
       expect((yield* Effect.flip(Database.create(db)))._tag).toBe("PreconditionFailed")
-      const missing = couch.database(dbName("missing"))
+      const missing = couch.database(yield* TestCouch.databaseName("test/missing"))
       expect(yield* Database.exists(missing)).toBe(false)
     }).pipe(Effect.provide(AdminLive)))
 })

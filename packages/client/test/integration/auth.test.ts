@@ -1,13 +1,15 @@
 import { CouchAuth, CouchClient } from "@effect-couchdb/client"
+import * as VitestCouch from "@effect-couchdb/embedded/VitestCouch"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Redacted, Schema } from "effect"
-import { server } from "./utils.js"
 
 const Session = Schema.Struct({
   ok: Schema.Boolean,
   userCtx: Schema.Struct({ name: Schema.NullOr(Schema.String), roles: Schema.Array(Schema.String) })
 })
+
+const server = VitestCouch.server()
 
 const ClientLive = CouchClient.layer({ url: server.url }).pipe(Layer.provide(NodeHttpClient.layer))
 
@@ -30,11 +32,11 @@ describe("auth against a real server with a configured admin", () => {
     Effect.gen(function*() {
       const session = yield* whoAmI.pipe(
         CouchAuth.withProvider(CouchAuth.basic({
-          username: server.credentials.username,
-          password: server.credentials.password
+          username: server.username,
+          password: server.password
         }))
       )
-      expect(session.userCtx.name).toBe(Redacted.value(server.credentials.username))
+      expect(session.userCtx.name).toBe(server.username)
       expect(session.userCtx.roles).toContain("_admin")
     }).pipe(Effect.provide(ClientLive)))
 
@@ -42,7 +44,7 @@ describe("auth against a real server with a configured admin", () => {
     Effect.gen(function*() {
       const error = yield* Effect.flip(whoAmI.pipe(
         CouchAuth.withProvider(CouchAuth.basic({
-          username: server.credentials.username,
+          username: server.username,
           password: Redacted.make("not-the-Password-42")
         }))
       ))
@@ -54,19 +56,19 @@ describe("auth against a real server with a configured admin", () => {
   it.effect("opens a cookie session and uses it for later requests", () =>
     Effect.gen(function*() {
       const cookie = yield* CouchAuth.cookie({
-        username: server.credentials.username,
-        password: server.credentials.password
+        username: server.username,
+        password: server.password
       })
       const first = yield* whoAmI.pipe(CouchAuth.withProvider(cookie))
       const second = yield* whoAmI.pipe(CouchAuth.withProvider(cookie))
-      expect(first.userCtx.name).toBe(Redacted.value(server.credentials.username))
+      expect(first.userCtx.name).toBe(server.username)
       expect(second.userCtx.roles).toContain("_admin")
     }).pipe(Effect.provide(ClientLive)))
 
   it.effect("fails cookie login with a wrong password as Unauthorized", () =>
     Effect.gen(function*() {
       const cookie = yield* CouchAuth.cookie({
-        username: server.credentials.username,
+        username: server.username,
         password: Redacted.make("wrong-Secret-77")
       })
       const error = yield* Effect.flip(whoAmI.pipe(CouchAuth.withProvider(cookie)))

@@ -1,9 +1,10 @@
-import { Changes, CouchAuth, CouchClient, View } from "@effect-couchdb/client"
+import { Changes, View } from "@effect-couchdb/client"
+import { TestCouch } from "@effect-couchdb/embedded"
+import * as VitestCouch from "@effect-couchdb/embedded/VitestCouch"
 import { FetchHttpClient, type HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Layer, Schema, Stream } from "effect"
-import { admin, dbName, server } from "./utils.js"
 
 const backends: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>]> = [
   ["node:http", NodeHttpClient.layer],
@@ -15,9 +16,7 @@ describe("the same client works over every HttpClient backend", () => {
   for (const [name, backend] of backends) {
     it.scoped(`CRUD, a conflict, a view and changes over ${name}`, () =>
       Effect.gen(function*() {
-        const couch = yield* CouchClient.CouchClient
-        const db = couch.resource(dbName(name.replace(/\W/g, "")))
-        yield* Effect.acquireRelease(db.put(), () => Effect.ignore(db.delete()))
+        const db = yield* TestCouch.withDatabase(`test/${name.replace(/\W/g, "")}`)
         const rev = yield* db.document("a").putJson(Schema.Struct({ rev: Schema.String }), { json: { n: 1 } })
         const conflict = yield* Effect.flip(db.document("a").put({ json: { n: 2 } }))
         expect(conflict._tag).toBe("Conflict")
@@ -27,11 +26,7 @@ describe("the same client works over every HttpClient backend", () => {
         const changes = yield* Stream.runCollect(Changes.stream(db))
         expect(Chunk.toReadonlyArray(changes).map((c) => c.id)).toEqual(["a"])
       }).pipe(
-        Effect.provide(
-          Layer.mergeAll(CouchClient.layer({ url: server.url }), Layer.succeed(CouchAuth.CouchAuth, admin)).pipe(
-            Layer.provide(backend)
-          )
-        )
+        Effect.provide(VitestCouch.layerClient.pipe(Layer.provide(backend)))
       ))
   }
 })

@@ -1,7 +1,11 @@
 import { CouchClient, CouchError } from "@effect-couchdb/client"
+import { TestCouch } from "@effect-couchdb/embedded"
+import * as VitestCouch from "@effect-couchdb/embedded/VitestCouch"
+import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Schema, Stream } from "effect"
-import { AdminLive, dbName, withDatabase } from "./utils.js"
+import { Effect, Layer, Schema, Stream } from "effect"
+
+const AdminLive = VitestCouch.layerClient.pipe(Layer.provide(NodeHttpClient.layerUndici))
 
 const Ok = Schema.Struct({ ok: Schema.Literal(true), id: Schema.String, rev: Schema.String })
 const Todo = Schema.Struct({ _id: Schema.String, _rev: Schema.String, title: Schema.String, done: Schema.Boolean })
@@ -11,7 +15,7 @@ describe("databases and documents on a real server", () => {
     Effect.gen(function*() {
       const couch = yield* CouchClient.CouchClient
       // No slash in this name: pouchdb-server drops slashes from db_name (CouchDB keeps them).
-      const db = couch.resource(dbName("dbs").replaceAll("/", "-"))
+      const db = couch.resource(yield* TestCouch.databaseName("dbs"))
       yield* db.put()
       const info = yield* db.getJson(Schema.Struct({ db_name: Schema.String, doc_count: Schema.Number }))
       expect(info.db_name).toBe(db.segments[0])
@@ -27,7 +31,7 @@ describe("databases and documents on a real server", () => {
 
   it.scoped("writes, reads, updates and deletes a document with revisions", () =>
     Effect.gen(function*() {
-      const db = yield* withDatabase("crud")
+      const db = yield* TestCouch.withDatabase("test/crud")
       const doc = db.document("todo/1 ü+&=?#")
       const created = yield* doc.putJson(Ok, { json: { title: "write tests", done: false } })
       expect(created.id).toBe("todo/1 ü+&=?#")
@@ -60,7 +64,7 @@ describe("databases and documents on a real server", () => {
 
   it.scoped("keeps the literal slash of _design and _local ids", () =>
     Effect.gen(function*() {
-      const db = yield* withDatabase("ddoc")
+      const db = yield* TestCouch.withDatabase("test/ddoc")
       const ddoc = db.document("_design/app")
       expect(ddoc.url.endsWith("/_design/app")).toBe(true)
       yield* ddoc.put({ json: { views: {} } })
@@ -74,7 +78,7 @@ describe("databases and documents on a real server", () => {
 
   it.scoped("stores and reads attachments whose names hold slashes", () =>
     Effect.gen(function*() {
-      const db = yield* withDatabase("att")
+      const db = yield* TestCouch.withDatabase("test/att")
       const bytes = new Uint8Array(1000).map((_, i) => i % 251)
       const put = yield* db.document("doc").attachment("dir/file 1.bin").putJson(Ok, {
         body: bytes,
@@ -88,7 +92,7 @@ describe("databases and documents on a real server", () => {
 
   it.scoped("uploads a body given as a stream", () =>
     Effect.gen(function*() {
-      const db = yield* withDatabase("stream-body")
+      const db = yield* TestCouch.withDatabase("test/stream-body")
       const parts = ["{\"title\":\"stre", "amed\",\"done\":", "true}"]
       const body = Stream.fromIterable(parts).pipe(Stream.encodeText)
       yield* db.document("s1").put({ body, contentType: "application/json" })

@@ -1,13 +1,17 @@
 import { Changes, type CouchClient, View } from "@effect-couchdb/client"
+import { TestCouch } from "@effect-couchdb/embedded"
+import * as VitestCouch from "@effect-couchdb/embedded/VitestCouch"
+import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Fiber, Option, Schema, Stream } from "effect"
-import { AdminLive, withDatabase } from "./utils.js"
+import { Chunk, Effect, Fiber, Layer, Option, Schema, Stream } from "effect"
+
+const AdminLive = VitestCouch.layerClient.pipe(Layer.provide(NodeHttpClient.layerUndici))
 
 const Item = Schema.Struct({ _id: Schema.String, type: Schema.String, n: Schema.Number })
 
 const seed = (count: number) =>
   Effect.gen(function*() {
-    const db = yield* withDatabase("feeds")
+    const db = yield* TestCouch.withDatabase("test/feeds")
     const docs = Array.from({ length: count }, (_, i) => ({
       _id: `item-${String(i).padStart(3, "0")}`,
       type: i % 2 === 0 ? "even" : "odd",

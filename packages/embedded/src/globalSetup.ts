@@ -1,26 +1,21 @@
 /**
  * A vitest `globalSetup` that starts one embedded server for the whole run (or uses
  * `COUCHDB_URL`) and provides it to the tests: `inject("couchUrl")` is the URL with the
- * admin's credentials in it, `inject("couchKind")` says which server it is.
+ * admin's credentials in it, `inject("couchKind")` says which server it is. In the tests,
+ * `VitestCouch` reads them (and types `inject` for them).
  *
  * ```ts
  * // vitest.config.ts
- * export default defineProject({ test: { globalSetup: ["@effect-couchdb/testing/globalSetup"] } })
+ * export default defineProject({ test: { globalSetup: ["@effect-couchdb/embedded/globalSetup"] } })
  * ```
  *
  * @since 0.1.0
  */
 import * as Redacted from "effect/Redacted"
-import type {} from "vitest"
 import type { TestProject } from "vitest/node"
 import { start } from "./EmbeddedCouch.js"
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    couchUrl: string
-    couchKind: "embedded" | "external"
-  }
-}
+// The declaration of the `couchUrl` and `couchKind` keys of vitest's ProvidedContext.
+import type {} from "./VitestCouch.js"
 
 /**
  * @since 0.1.0
