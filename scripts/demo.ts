@@ -5,7 +5,7 @@
  *
  *   pnpm demo
  */
-import { Changes, CouchClient, View } from "@effect-couchdb/client"
+import { Changes, CouchClient, Database, DesignDocument, Document, View } from "@effect-couchdb/client"
 import { EmbeddedCouch, TestCouch } from "@effect-couchdb/embedded"
 import { UndiciHttpClient } from "@effect-couchdb/undici"
 import { Console, Effect, Fiber, Layer, Schema, Stream } from "effect"
@@ -15,8 +15,6 @@ const Order = Schema.Struct({
   customer: Schema.String,
   total: Schema.Number
 })
-
-const Written = Schema.Struct({ ok: Schema.Boolean, id: Schema.String, rev: Schema.String })
 
 const orders: ReadonlyArray<typeof Order.Type> = [
   { _id: "order-1", customer: "ada", total: 120 },
@@ -31,44 +29,54 @@ const program = Effect.gen(function*() {
   const couch = yield* CouchClient.CouchClient
   yield* Console.log(`CouchDB-compatible server (${server.kind}) at ${couch.url}\n`)
 
-  const db = couch.resource(`demo-${Date.now()}`)
-  yield* db.put()
-  yield* Console.log(`1. Created database ${db.segments[0]}`)
+  const db = couch.database(`demo-${Date.now()}`)
+  yield* Database.create(db)
+  yield* Console.log(`1. Created database ${db.name}`)
 
   for (const order of orders) {
-    const written = yield* db.document(order._id).putJson(Written, { json: order })
+    const written = yield* Document.put(Database.document(db, order._id), order, { schema: Order })
     yield* Console.log(`2. Wrote ${written.id.padEnd(8)} rev ${written.rev.slice(0, 12)}…`)
   }
 
-  yield* db.document("_design/reports").put({
-    json: { views: { by_customer: { map: "function (doc) { emit(doc.customer, doc.total) }", reduce: "_sum" } } }
+  const reports = Database.designDocument(db, "reports")
+  yield* DesignDocument.put(reports, {
+    views: { by_customer: { map: "function (doc) { emit(doc.customer, doc.total) }", reduce: "_sum" } }
   })
   yield* Console.log("\n3. Streaming the view reports/by_customer, row by row (grouped, summed):")
-  yield* View.stream(View.view(db, "reports", "by_customer"), { group: true }, {
-    key: Schema.String,
-    value: Schema.Number
+  yield* View.stream(DesignDocument.view(reports, "by_customer"), {
+    group: true,
+    keySchema: Schema.String,
+    valueSchema: Schema.Number
   }).pipe(Stream.runForEach((row) => Console.log(`   ${row.key.padEnd(6)} ${String(row.value).padStart(4)}`)))
 
   yield* Console.log("\n4. Following the continuous changes feed while two more orders arrive:")
-  const follower = yield* Changes.stream(
-    db,
-    { feed: "continuous", since: "now", include_docs: true, heartbeat: 500 },
-    Order
+  // From the current sequence: the follower sees what is written next, however late it connects.
+  const { update_seq } = yield* Database.info(db)
+  const follower = yield* Changes.stream(db, {
+    feed: "continuous",
+    since: update_seq,
+    include_docs: true,
+    heartbeat: 500,
+    schema: Order
+  }).pipe(
+    Stream.take(2),
+    Stream.runForEach((change) =>
+      change.deleted
+        ? Console.log(`   change seq ${change.seq}: ${change.id} deleted`)
+        : Console.log(`   change seq ${change.seq}: ${change.id} for ${change.doc?.customer} (${change.doc?.total})`)
+    ),
+    Effect.fork
   )
-    .pipe(
-      Stream.take(2),
-      Stream.runForEach((change) =>
-        Console.log(`   change seq ${change.seq}: ${change.id} for ${change.doc?.customer} (${change.doc?.total})`)
-      ),
-      Effect.fork
-    )
-  yield* Effect.sleep("200 millis")
-  yield* db.document("order-6").put({ json: { customer: "barbara", total: 60 } })
-  yield* db.document("order-7").put({ json: { customer: "ada", total: 99 } })
+  yield* Document.put(Database.document(db, "order-6"), { _id: "order-6", customer: "barbara", total: 60 }, {
+    schema: Order
+  })
+  yield* Document.put(Database.document(db, "order-7"), { _id: "order-7", customer: "ada", total: 99 }, {
+    schema: Order
+  })
   yield* Fiber.join(follower).pipe(Effect.timeout("10 seconds"))
 
   yield* Console.log("\n5. Updating order-1 with a stale revision:")
-  const message = yield* db.document("order-1").put({ json: { ...orders[0], total: 1 } }).pipe(
+  const message = yield* Document.put(Database.document(db, "order-1"), { ...orders[0], total: 1 }).pipe(
     Effect.as("   unexpectedly written"),
     Effect.catchTag(
       "Conflict",
@@ -77,8 +85,8 @@ const program = Effect.gen(function*() {
   )
   yield* Console.log(message)
 
-  yield* db.delete()
-  yield* Console.log(`\n6. Deleted ${db.segments[0]}. Done.`)
+  yield* Database.remove(db)
+  yield* Console.log(`\n6. Deleted ${db.name}. Done.`)
 })
 
 // An embedded server (or COUCHDB_URL), with a client and the server admin as CouchAuth.

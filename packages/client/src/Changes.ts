@@ -7,18 +7,22 @@
  *
  * @since 0.1.0
  */
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
 import type * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { CouchAuth } from "./CouchAuth.js"
-import type { QueryValue, RequestOptions } from "./CouchClient.js"
+import type { CouchResponse, QueryValue } from "./CouchClient.js"
 import type { CouchError } from "./CouchError.js"
+import type { Database } from "./Database.js"
+import * as Document from "./Document.js"
+import * as Endpoint from "./internal/endpoint.js"
 import * as Feed from "./internal/feed.js"
 import * as RowShape from "./internal/rowShape.js"
 import * as SeqFeed from "./internal/seqFeed.js"
-import type { Resource } from "./Resource.js"
 
 /**
  * An update sequence: an opaque string in CouchDB 2.x/3.x (`"12-g1AAAA…"`), an integer in
@@ -193,8 +197,42 @@ export interface ChangesFeed<Doc> {
   readonly pending: Effect.Effect<Option.Option<number>>
 }
 
-const toRequest = (params: ChangesParams): RequestOptions => {
-  const { doc_ids, filter, filterParams, heartbeat, lastEventId, selector, view, ...rest } = params
+/**
+ * One options object for a changes feed: CouchDB's parameters, the Schema of the live
+ * documents (`include_docs`), and the watchdog of a silent connection.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ChangesOptions<D = Document.NoSchema, DI = D> extends ChangesParams {
+  /** Decodes live documents (with `include_docs`); their metadata is added. Tombstones are never decoded with it. */
+  readonly schema?: Schema.Schema<D, DI, never> | undefined
+  /**
+   * The longest silence (no change, no heartbeat) before the feed fails with a
+   * `TransportError` of kind `Timeout`: by default the heartbeat plus as much again (at
+   * least 5 s) — continuous and eventsource feeds ask for a heartbeat every 30 s unless
+   * `heartbeat` says otherwise — and a longpoll's `timeout` plus 10 s; none for a normal
+   * feed. `"none"` waits forever.
+   */
+  readonly idleTimeout?: Duration.DurationInput | "none" | undefined
+}
+
+const toRequest = (
+  options: ChangesOptions<unknown, unknown>,
+  heartbeat: number | string | undefined
+): Endpoint.Request => {
+  const {
+    doc_ids,
+    filter,
+    filterParams,
+    heartbeat: _heartbeat,
+    idleTimeout: _idle,
+    lastEventId,
+    schema: _schema,
+    selector,
+    view,
+    ...rest
+  } = options
   const body = doc_ids !== undefined
     ? { doc_ids }
     : selector !== undefined
@@ -211,58 +249,72 @@ const toRequest = (params: ChangesParams): RequestOptions => {
   for (const [key, value] of Object.entries(rest)) query[key] = value
   query.filter = effectiveFilter
   query.view = view
-  query.heartbeat = SeqFeed.heartbeatParam(heartbeat)
+  query.heartbeat = heartbeat
   const headers: Record<string, string> = {}
-  if (params.feed === "eventsource") headers.accept = "text/event-stream"
+  if (options.feed === "eventsource") headers.accept = "text/event-stream"
   if (lastEventId !== undefined) headers["last-event-id"] = lastEventId
-  return { query, headers, ...(body !== undefined ? { json: body } : {}) }
+  return {
+    method: body !== undefined ? "POST" : "GET",
+    path: ["_changes"],
+    query,
+    headers,
+    // A POST with `doc_ids` or a selector only reads.
+    ...(body !== undefined ? { json: body, idempotent: true } : {})
+  }
 }
 
+const openImpl = (
+  db: Database,
+  options: ChangesOptions<unknown, unknown> = {}
+): Effect.Effect<ChangesFeed<unknown>, CouchError, CouchAuth | Scope.Scope> =>
+  Effect.gen(function*() {
+    const mode = options.feed ?? "normal"
+    const { heartbeat, idle } = SeqFeed.liveness(mode, options)
+    const request = toRequest(options, heartbeat)
+    // The response itself may take as long as a silence is allowed to (pouchdb-server sends
+    // no headers before the first change or heartbeat).
+    const response = yield* Endpoint.send(db, { ...request, timeout: idle ?? "none" })
+    const { lastSeq, pending, rows } = options.schema === undefined
+      ? yield* SeqFeed.open(response, mode, changeDecoder(response, Schema.Unknown), idle)
+      : yield* SeqFeed.open(
+        response,
+        mode,
+        changeDecoder(response, Document.stored(options.schema)),
+        idle
+      )
+    return { changes: rows, lastSeq, pending }
+  })
+
+const changeDecoder = <D, DI>(response: CouchResponse, doc: Schema.Schema<D, DI, never>) =>
+  Feed.decoder(response, Change(doc), RowShape.change(RowShape.orNullPart(doc)))
+
 /**
- * Opens a changes feed on `db` (a database resource). The request is sent, and errors
- * statuses fail, before this succeeds; the changes are then read as `changes` is pulled.
- * The feed is closed with the scope.
+ * Opens a changes feed on a database. The request is sent, and error statuses fail, before
+ * this succeeds; the changes are then read as `changes` is pulled. The feed is closed with
+ * the scope.
  *
  * @since 0.1.0
  * @category constructors
  */
-export function open(
-  db: Resource,
-  params?: ChangesParams
-): Effect.Effect<ChangesFeed<unknown>, CouchError, CouchAuth | Scope.Scope>
-export function open<A, I>(
-  db: Resource,
-  params: ChangesParams,
-  doc: Schema.Schema<A, I, never>
-): Effect.Effect<ChangesFeed<A>, CouchError, CouchAuth | Scope.Scope>
-export function open(db: Resource, params: ChangesParams = {}, doc: Schema.Schema.AnyNoContext = Schema.Unknown) {
-  return openWith(db, params, doc)
-}
-
-const openWith = <A, I>(
-  db: Resource,
-  params: ChangesParams,
-  doc: Schema.Schema<A, I, never>
-): Effect.Effect<ChangesFeed<A>, CouchError, CouchAuth | Scope.Scope> =>
-  Effect.gen(function*() {
-    const options = toRequest(params)
-    const feed = db.resource("_changes")
-    const response = yield* (options.json !== undefined ? feed.post(options) : feed.get(options))
-    const { lastSeq, pending, rows } = yield* SeqFeed.open(
-      response,
-      params.feed ?? "normal",
-      Feed.decoder(response, Change(doc), RowShape.change(RowShape.orNullPart(doc)))
-    )
-    return { changes: rows, lastSeq, pending }
-  })
+export const open: {
+  <D = Document.NoSchema, DI = D>(
+    options?: ChangesOptions<D, DI>
+  ): (self: Database) => Effect.Effect<ChangesFeed<Document.DocOf<D>>, CouchError, CouchAuth | Scope.Scope>
+  <D = Document.NoSchema, DI = D>(
+    self: Database,
+    options?: ChangesOptions<D, DI>
+  ): Effect.Effect<ChangesFeed<Document.DocOf<D>>, CouchError, CouchAuth | Scope.Scope>
+} = dual(Endpoint.isDataFirst, openImpl)
 
 /**
- * The changes of `db` as a stream. For `feed=continuous` and `eventsource` it runs until
- * the server ends it (a `timeout`, a `limit`) or the stream is interrupted. A body the
- * server ends after a whole line or event ends the stream, with or without a final
- * `last_seq` line; a body cut short (inside a line, an event or the JSON, or by a broken
- * connection) fails with a `TransportError` of kind `Reset` after the changes before the cut.
- * A deleted document is an ordinary change (`deleted: true`, with its `Tombstone`).
+ * The changes of a database as a stream. For `feed=continuous` and `eventsource` it runs
+ * until the server ends it (a `timeout`, a `limit`) or the stream is interrupted; a
+ * connection silent for longer than `idleTimeout` fails it with a `TransportError` of kind
+ * `Timeout` (for a feed that resumes on its own, see `Follow`). A body the server ends after
+ * a whole line or event ends the stream, with or without a final `last_seq` line; a body cut
+ * short (inside a line, an event or the JSON, or by a broken connection) fails with a
+ * `TransportError` of kind `Reset` after the changes before the cut. A deleted document is
+ * an ordinary change (`deleted: true`, with its `Tombstone`).
  *
  * @since 0.1.0
  * @category streams
@@ -274,18 +326,25 @@ const openWith = <A, I>(
  * const Todo = Schema.Struct({ title: Schema.String })
  *
  * const latest = Effect.gen(function* () {
- *   const couch = yield* CouchClient.CouchClient
- *   return yield* Changes.stream(couch.resource("todos"), { feed: "continuous", include_docs: true, timeout: 1000 }, Todo)
- *     .pipe(Stream.take(10), Stream.runCollect)
+ *   const todos = (yield* CouchClient.CouchClient).database("todos")
+ *   return yield* Changes.stream(todos, { feed: "continuous", include_docs: true, timeout: 1000, schema: Todo }).pipe(
+ *     Stream.map((change) => change.deleted ? `${change.id} deleted` : `${change.id}: ${change.doc?.title}`),
+ *     Stream.take(10),
+ *     Stream.runCollect
+ *   )
  * })
  * ```
  */
-export function stream(db: Resource, params?: ChangesParams): Stream.Stream<Change<unknown>, CouchError, CouchAuth>
-export function stream<A, I>(
-  db: Resource,
-  params: ChangesParams,
-  doc: Schema.Schema<A, I, never>
-): Stream.Stream<Change<A>, CouchError, CouchAuth>
-export function stream(db: Resource, params: ChangesParams = {}, doc: Schema.Schema.AnyNoContext = Schema.Unknown) {
-  return Stream.unwrapScoped(Effect.map(openWith(db, params, doc), (feed) => feed.changes))
-}
+export const stream: {
+  <D = Document.NoSchema, DI = D>(
+    options?: ChangesOptions<D, DI>
+  ): (self: Database) => Stream.Stream<Change<Document.DocOf<D>>, CouchError, CouchAuth>
+  <D = Document.NoSchema, DI = D>(
+    self: Database,
+    options?: ChangesOptions<D, DI>
+  ): Stream.Stream<Change<Document.DocOf<D>>, CouchError, CouchAuth>
+} = dual(
+  Endpoint.isDataFirst,
+  (self: Database, options?: ChangesOptions<unknown, unknown>) =>
+    Stream.unwrapScoped(Effect.map(openImpl(self, options), (feed) => feed.changes))
+)

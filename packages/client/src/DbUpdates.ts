@@ -5,7 +5,9 @@
  *
  * @since 0.1.0
  */
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
 import type * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
@@ -14,6 +16,8 @@ import type { Seq } from "./Changes.js"
 import type { CouchAuth } from "./CouchAuth.js"
 import type { Service } from "./CouchClient.js"
 import type { CouchError } from "./CouchError.js"
+import type * as Handle from "./Handle.js"
+import * as Endpoint from "./internal/endpoint.js"
 import * as Feed from "./internal/feed.js"
 import * as RowShape from "./internal/rowShape.js"
 import * as SeqFeed from "./internal/seqFeed.js"
@@ -68,38 +72,57 @@ export interface DbUpdatesFeed {
 }
 
 /**
- * Opens the feed on `client`'s server. The request is sent, and an error status fails,
- * before this succeeds; updates are read as `updates` is pulled. Closed with the scope.
+ * One options object for `_db_updates`: CouchDB's parameters and the watchdog of a silent
+ * connection.
  *
- * @since 0.1.0
- * @category constructors
+ * @since 0.2.0
+ * @category models
  */
-export const open = (
-  client: Service,
-  params: DbUpdatesParams = {}
+export interface DbUpdatesOptions extends DbUpdatesParams {
+  /** The longest silence before the feed fails with a `TransportError` of kind `Timeout` (see `Changes.ChangesOptions`). */
+  readonly idleTimeout?: Duration.DurationInput | "none" | undefined
+}
+
+const openImpl = (
+  couch: Service,
+  options: DbUpdatesOptions = {}
 ): Effect.Effect<DbUpdatesFeed, CouchError, CouchAuth | Scope.Scope> =>
   Effect.gen(function*() {
-    const { heartbeat, ...rest } = params
-    const response = yield* client.resource("_db_updates").get({
-      query: { ...rest, heartbeat: SeqFeed.heartbeatParam(heartbeat) },
-      ...(params.feed === "eventsource" ? { headers: { accept: "text/event-stream" } } : {})
+    const mode = options.feed ?? "normal"
+    const { heartbeat, idle } = SeqFeed.liveness(mode, options)
+    const { heartbeat: _heartbeat, idleTimeout: _idle, ...rest } = options
+    const response = yield* Endpoint.send(couch, {
+      method: "GET",
+      path: ["_db_updates"],
+      query: { ...rest, heartbeat },
+      timeout: idle ?? "none",
+      ...(mode === "eventsource" ? { headers: { accept: "text/event-stream" } } : {})
     })
-    const feed = yield* SeqFeed.open(
-      response,
-      params.feed ?? "normal",
-      Feed.decoder(response, DbUpdate, RowShape.dbUpdate)
-    )
+    const feed = yield* SeqFeed.open(response, mode, Feed.decoder(response, DbUpdate, RowShape.dbUpdate), idle)
     return { updates: feed.rows, lastSeq: feed.lastSeq }
   })
 
 /**
- * The database events of `client`'s server, as a stream.
+ * Opens the feed on the client's server (`couch`, the server-root handle). The request is
+ * sent, and an error status fails, before this succeeds; updates are read as `updates` is
+ * pulled. Closed with the scope.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const open: {
+  (options?: DbUpdatesOptions): (self: Service) => Effect.Effect<DbUpdatesFeed, CouchError, CouchAuth | Scope.Scope>
+  (self: Service, options?: DbUpdatesOptions): Effect.Effect<DbUpdatesFeed, CouchError, CouchAuth | Scope.Scope>
+} = dual(Endpoint.isDataFirst, openImpl)
+
+/**
+ * The database events of the client's server, as a stream.
  *
  * @since 0.1.0
  * @category streams
  */
-export const stream = (
-  client: Service,
-  params: DbUpdatesParams = {}
-): Stream.Stream<DbUpdate, CouchError, CouchAuth> =>
-  Stream.unwrapScoped(Effect.map(open(client, params), (feed) => feed.updates))
+export const stream: Handle.Feed<Service, DbUpdatesOptions, DbUpdate> = dual(
+  Endpoint.isDataFirst,
+  (self: Service, options?: DbUpdatesOptions) =>
+    Stream.unwrapScoped(Effect.map(openImpl(self, options), (feed) => feed.updates))
+)

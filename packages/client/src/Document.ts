@@ -129,6 +129,37 @@ export interface Meta extends Schema.Schema.Type<typeof Meta> {}
 export type Stored<A> = A & Meta
 
 /**
+ * The Schema of a stored document whose own fields `schema` decodes: the metadata (`_id`,
+ * `_rev`, …) is decoded with `Meta` and added. What every operation with a document Schema
+ * uses for documents inside larger responses (view rows, changes, `_find`); useful to decode
+ * documents from elsewhere (an export, a message) the same way.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const stored = <A, I>(schema: Schema.Schema<A, I, never>): Schema.Schema<Stored<A>, unknown> =>
+  internalDocument.stored(Meta, schema)
+
+/**
+ * The document type parameter of an operation given no document Schema.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface NoSchema {
+  readonly _: unique symbol
+}
+
+/**
+ * The documents an operation returns inside a larger response (view rows, changes, `_find`):
+ * `Stored<D>` when a document Schema was given, a `JsonObject` otherwise.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type DocOf<D> = [D] extends [NoSchema] ? JsonObject : Stored<D>
+
+/**
  * The metadata a write may carry with the document: `_rev` to update, `_deleted` to delete,
  * `_attachments` (stubs to keep, or inline data), `_revisions` for `new_edits: false`.
  *

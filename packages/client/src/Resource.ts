@@ -10,6 +10,7 @@ import type { CouchAuth } from "./CouchAuth.js"
 import type { CouchResponse, Method, RequestOptions, Service } from "./CouchClient.js"
 import type { CouchError } from "./CouchError.js"
 import * as CouchUrl from "./CouchUrl.js"
+import type * as Handle from "./Handle.js"
 
 /**
  * @since 0.1.0
@@ -94,3 +95,12 @@ export const make = (client: Service, segments: ReadonlyArray<string>): Resource
   }
   return self
 }
+
+/**
+ * The `Resource` at a handle's path: the untyped escape hatch for a request no typed
+ * operation covers, e.g. `Resource.of(db).resource("_purge").post({ json })`.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const of = (handle: Handle.Handle): Resource => make(handle.client, handle.segments)

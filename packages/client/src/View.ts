@@ -5,29 +5,38 @@
  * A `200` body without a `rows` array (another resource's, or an `error`) is a `DecodeError`;
  * a body cut short is a `TransportError` of kind `Reset`.
  *
+ * Query a `View` (`DesignDocument.view(ddoc, name)`, `Partition.view(p, ddoc, name)`) or an
+ * `AllDocs` (`Database.allDocs(db)`, `Database.designDocs(db)`, `Database.localDocs(db)`,
+ * `Partition.allDocs(p)`), with one options object: CouchDB's parameters plus the Schemas of
+ * the rows' parts (`keySchema`, `valueSchema`, and `schema` for the documents).
+ *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import { dual } from "effect/Function"
 import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Changes from "./Changes.js"
 import type { CouchAuth } from "./CouchAuth.js"
-import type { QueryValue, RequestOptions } from "./CouchClient.js"
-import type { CouchError } from "./CouchError.js"
+import type { CouchResponse, QueryValue } from "./CouchClient.js"
+import { type CouchError, InvalidRequest } from "./CouchError.js"
 import type { Database } from "./Database.js"
 import type { DesignDocument } from "./DesignDocument.js"
+import * as Document from "./Document.js"
 import type * as Handle from "./Handle.js"
+import * as Endpoint from "./internal/endpoint.js"
 import * as Feed from "./internal/feed.js"
+import * as JsonCheck from "./internal/json.js"
 import * as RowShape from "./internal/rowShape.js"
+import type { Json } from "./Json.js"
 import type { Partition } from "./Partition.js"
-import type { Resource } from "./Resource.js"
 
 /**
- * Every view query parameter CouchDB 3.x knows, with CouchDB's names. `key`, `keys`,
- * `startkey`/`start_key` and `endkey`/`end_key` are JSON values (`null` is sent as `null`,
- * `undefined` leaves the parameter out); `keys` goes in a POST body.
+ * The view query parameters CouchDB 3.x knows besides the keys, with CouchDB's names.
  *
  * @since 0.1.0
  * @category models
@@ -35,8 +44,6 @@ import type { Resource } from "./Resource.js"
 export interface ViewParams {
   readonly conflicts?: boolean | undefined
   readonly descending?: boolean | undefined
-  readonly endkey?: unknown
-  readonly end_key?: unknown
   readonly endkey_docid?: string | undefined
   readonly end_key_doc_id?: string | undefined
   readonly group?: boolean | undefined
@@ -45,61 +52,61 @@ export interface ViewParams {
   readonly attachments?: boolean | undefined
   readonly att_encoding_info?: boolean | undefined
   readonly inclusive_end?: boolean | undefined
-  readonly key?: unknown
-  readonly keys?: ReadonlyArray<unknown> | undefined
   readonly limit?: number | undefined
   readonly reduce?: boolean | undefined
   readonly skip?: number | undefined
   readonly sorted?: boolean | undefined
   readonly stable?: boolean | undefined
   readonly stale?: "ok" | "update_after" | undefined
-  readonly startkey?: unknown
-  readonly start_key?: unknown
   readonly startkey_docid?: string | undefined
   readonly start_key_doc_id?: string | undefined
   readonly update?: boolean | "lazy" | undefined
   readonly update_seq?: boolean | undefined
 }
 
-const jsonParams = new Set(["key", "startkey", "start_key", "endkey", "end_key"])
-
 /**
- * The query string and body of a view request.
+ * The keys of a view query: each is encoded with `keySchema` when one is given, so a key is
+ * written the way it is read (e.g. a `Date`); without one they are JSON values (a function,
+ * a symbol or a BigInt is an `InvalidRequest`). `keys` is sent in a POST body. A range's ends
+ * may also be plain JSON that is not of the key type — typically CouchDB's high sentinel
+ * `{}`, as in `endkey: ["c1", {}]` — and are then sent as they are.
  *
- * @since 0.1.0
- * @category encoding
- */
-export const toRequest = (params: ViewParams): RequestOptions => {
-  const query: Record<string, QueryValue> = {}
-  for (const [name, value] of Object.entries(params)) {
-    if (value === undefined || name === "keys") continue
-    // A string key must be sent as a JSON string; other values are JSON-encoded by the client.
-    query[name] = jsonParams.has(name) && typeof value === "string" ? JSON.stringify(value) : queryValue(value)
-  }
-  return params.keys !== undefined ? { query, json: { keys: params.keys } } : { query }
-}
-
-const queryValue = (value: unknown): QueryValue =>
-  typeof value === "object" || typeof value === "string" || typeof value === "number" || typeof value === "boolean"
-    ? value as QueryValue // `object` includes null: sent as JSON by the client, which refuses what JSON cannot carry
-    : [value] // a BigInt, function or symbol: wrapped so that the client's JSON check names it
-
-/**
- * Schemas for the parts of a row. Each defaults to any JSON value; `key` and `value` must be
- * there (a row without them is a `DecodeError`).
- *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
-export interface RowSchemas<
-  K extends Schema.Schema.AnyNoContext,
-  V extends Schema.Schema.AnyNoContext,
-  D extends Schema.Schema.AnyNoContext
-> {
+export interface KeyParams<K> {
   readonly key?: K | undefined
-  readonly value?: V | undefined
-  readonly doc?: D | undefined
+  readonly keys?: ReadonlyArray<K> | undefined
+  readonly startkey?: K | Json | undefined
+  readonly start_key?: K | Json | undefined
+  readonly endkey?: K | Json | undefined
+  readonly end_key?: K | Json | undefined
 }
+
+/**
+ * The Schemas of a row's parts. Without them a key and a value are any JSON value (and must
+ * be there: a row without them is a `DecodeError`), and a document is a `JsonObject`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RowSchemas<K, KI, V, VI, D, DI> {
+  /** Decodes each row's key, and encodes the query's keys. */
+  readonly keySchema?: Schema.Schema<K, KI, never> | undefined
+  readonly valueSchema?: Schema.Schema<V, VI, never> | undefined
+  /** Decodes the documents of `include_docs`; their metadata (`_id`, `_rev`, …) is added. */
+  readonly schema?: Schema.Schema<D, DI, never> | undefined
+}
+
+/**
+ * One options object per query: parameters, keys and row Schemas.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface QueryOptions<K = Json, KI = K, V = Json, VI = V, D = Document.NoSchema, DI = D>
+  extends ViewParams, KeyParams<NoInfer<K>>, RowSchemas<K, KI, V, VI, D, DI>
+{}
 
 /**
  * A row. `id` is absent in reduced rows. `doc` is there with `include_docs`: the document
@@ -201,64 +208,136 @@ export interface ViewFeed<R> {
   readonly meta: Effect.Effect<Meta>
 }
 
-type WithKeys = ViewParams & { readonly keys: ReadonlyArray<unknown> }
-type WithoutKeys = ViewParams & { readonly keys?: undefined }
-type RowOf<
-  K extends Schema.Schema.AnyNoContext,
-  V extends Schema.Schema.AnyNoContext,
-  D extends Schema.Schema.AnyNoContext
-> = Row<Schema.Schema.Type<K>, Schema.Schema.Type<V>, Schema.Schema.Type<D>>
+/**
+ * The key and value Schema when none is given: any JSON value, but present. (`JSON.parse`
+ * yields only JSON values: the public signatures type them `Json`.)
+ */
+const anyJson: Schema.Schema<unknown> = RowShape.Present
+
+const keyNames = ["key", "startkey", "start_key", "endkey", "end_key"] as const
+
+const otherParams = [
+  "conflicts",
+  "descending",
+  "endkey_docid",
+  "end_key_doc_id",
+  "group",
+  "group_level",
+  "include_docs",
+  "attachments",
+  "att_encoding_info",
+  "inclusive_end",
+  "limit",
+  "reduce",
+  "skip",
+  "sorted",
+  "stable",
+  "stale",
+  "startkey_docid",
+  "start_key_doc_id",
+  "update",
+  "update_seq"
+] as const
+
+type AnyOptions = QueryOptions<unknown, unknown, unknown, unknown, unknown, unknown>
+
+/** A query's keys encoded with the key Schema (when there is one), still as values. */
+const encodeKeys = (
+  options: ViewParams & KeyParams<unknown> & { readonly keySchema?: Schema.Schema<unknown, unknown, never> | undefined }
+): Either.Either<
+  { readonly single: Record<string, unknown>; readonly keys: Array<unknown> | undefined },
+  InvalidRequest
+> => {
+  const schema = options.keySchema
+  const encode = schema === undefined
+    ? (key: unknown) => Either.right<unknown>(key)
+    : (key: unknown) =>
+      Either.mapLeft(
+        Schema.encodeEither(schema)(key),
+        (error) =>
+          new InvalidRequest({
+            description: `a view key cannot be encoded with the key Schema: ${
+              ParseResult.TreeFormatter.formatErrorSync(error)
+            }`
+          })
+      )
+  const isKey = schema === undefined ? undefined : Schema.is(schema)
+  const single: Record<string, unknown> = {}
+  for (const name of keyNames) {
+    const key = options[name]
+    if (key === undefined) continue
+    // A range end that is not of the key type (e.g. `["c1", {}]`) is plain JSON, sent as it is.
+    const encoded = name !== "key" && isKey !== undefined && !isKey(key) ? Either.right(key) : encode(key)
+    if (Either.isLeft(encoded)) return Either.left(encoded.left)
+    single[name] = encoded.right
+  }
+  if (options.keys === undefined) return Either.right({ single, keys: undefined })
+  const keys: Array<unknown> = []
+  for (const key of options.keys) {
+    const encoded = encode(key)
+    if (Either.isLeft(encoded)) return Either.left(encoded.left)
+    keys.push(encoded.right)
+  }
+  return Either.right({ single, keys })
+}
 
 /**
- * Queries a view or `_all_docs` (`target` is that resource, e.g. `allDocs(db)` or
- * `view(db, "app", "by_type")`). The request is sent, and an error status fails, before
- * this succeeds; rows are read as `rows` is pulled. Closed with the scope.
- *
- * @since 0.1.0
- * @category constructors
+ * The query string and body of a view query: parameters as they are, keys encoded with the
+ * key Schema (if any) and then as JSON — even a string key, `key="a"` — and `keys` in a POST
+ * body.
  */
-export function open<
-  K extends Schema.Schema.AnyNoContext = typeof Schema.Unknown,
-  V extends Schema.Schema.AnyNoContext = typeof Schema.Unknown,
-  D extends Schema.Schema.AnyNoContext = typeof Schema.Unknown
->(
-  target: Resource,
-  params: WithKeys,
-  schemas?: RowSchemas<K, V, D>
-): Effect.Effect<ViewFeed<RowOf<K, V, D> | ErrorRow<Schema.Schema.Type<K>>>, CouchError, CouchAuth | Scope.Scope>
-export function open<
-  K extends Schema.Schema.AnyNoContext = typeof Schema.Unknown,
-  V extends Schema.Schema.AnyNoContext = typeof Schema.Unknown,
-  D extends Schema.Schema.AnyNoContext = typeof Schema.Unknown
->(
-  target: Resource,
-  params?: WithoutKeys,
-  schemas?: RowSchemas<K, V, D>
-): Effect.Effect<ViewFeed<RowOf<K, V, D>>, CouchError, CouchAuth | Scope.Scope>
-export function open(
-  target: Resource,
-  params: ViewParams = {},
-  schemas: RowSchemas<Schema.Schema.AnyNoContext, Schema.Schema.AnyNoContext, Schema.Schema.AnyNoContext> = {}
-) {
-  return Effect.gen(function*() {
-    const options = toRequest(params)
-    const response = yield* (options.json !== undefined ? target.post(options) : target.get(options))
-    const keySchema = schemas.key ?? RowShape.Present
-    const valueSchema = schemas.value ?? RowShape.Present
-    const docSchema = schemas.doc ?? Schema.Unknown
-    const row = RowShape.ViewRow(keySchema, valueSchema, docSchema)
-    const key = RowShape.part(keySchema)
-    const fastRow = RowShape.viewRow(key, RowShape.part(valueSchema), RowShape.orNullPart(docSchema))
-    const fastErrorRow = RowShape.errorRow(key)
-    const decode = params.keys !== undefined
-      // The error row first: a normal row never has `error`, while a `value` Schema accepting `undefined` would
-      // accept an error row.
-      ? Feed.decoder(response, Schema.Union(RowShape.ErrorRow(keySchema), row), (value) => {
-        // `errorRow` declines exactly when the Schema's error row fails, so the union goes on with the row.
-        const decoded = fastErrorRow(value)
-        return decoded === RowShape.mismatch ? fastRow(value) : decoded
-      })
-      : Feed.decoder(response, row, fastRow)
+const toRequest = (options: AnyOptions): Either.Either<Endpoint.Request, InvalidRequest> =>
+  Either.flatMap(encodeKeys(options), ({ keys, single }): Either.Either<Endpoint.Request, InvalidRequest> => {
+    const query: Record<string, QueryValue> = Endpoint.pick(options, otherParams)
+    for (const [name, key] of Object.entries(single)) {
+      const text = JsonCheck.stringify(key, `the view parameter ${name}`)
+      if (Either.isLeft(text)) return Either.left(text.left)
+      query[name] = text.right
+    }
+    return keys === undefined
+      ? Either.right({ method: "GET", query })
+      // A POST that only reads: the retry policy may resend it.
+      : Either.right({ method: "POST", query, json: { keys }, idempotent: true })
+  })
+
+/** The decoder of a row (and of `_all_docs`' error rows when `keys` are given). */
+const rowDecoder = (
+  response: CouchResponse,
+  options: RowSchemas<unknown, unknown, unknown, unknown, unknown, unknown> & { readonly keys?: unknown }
+) =>
+  options.schema === undefined
+    ? rowDecoderWith(response, options, Schema.Unknown)
+    : rowDecoderWith(response, options, Document.stored(options.schema))
+
+const rowDecoderWith = <D, DI>(
+  response: CouchResponse,
+  options: RowSchemas<unknown, unknown, unknown, unknown, unknown, unknown> & { readonly keys?: unknown },
+  docSchema: Schema.Schema<D, DI, never>
+) => {
+  const keySchema = options.keySchema ?? anyJson
+  const valueSchema = options.valueSchema ?? anyJson
+  const row = RowShape.ViewRow(keySchema, valueSchema, docSchema)
+  const key = RowShape.part(keySchema)
+  const fastRow = RowShape.viewRow(key, RowShape.part(valueSchema), RowShape.orNullPart(docSchema))
+  if (options.keys === undefined) {
+    return (value: unknown): Either.Either<Row<unknown, unknown, D> | ErrorRow<unknown>, CouchError> =>
+      Feed.decoder(response, row, fastRow)(value)
+  }
+  const fastErrorRow = RowShape.errorRow(key)
+  // The error row first: a normal row never has `error`, while a `value` Schema accepting `undefined` would
+  // accept an error row.
+  return Feed.decoder(response, Schema.Union(RowShape.ErrorRow(keySchema), row), (value) => {
+    // `errorRow` declines exactly when the Schema's error row fails, so the union goes on with the row.
+    const decoded = fastErrorRow(value)
+    return decoded === RowShape.mismatch ? fastRow(value) : decoded
+  })
+}
+
+const openResponse = <R>(
+  response: CouchResponse,
+  decode: (value: unknown) => Either.Either<R, CouchError>
+): Effect.Effect<ViewFeed<R>, CouchError, Scope.Scope> =>
+  Effect.gen(function*() {
     const meta: { -readonly [K in keyof Meta]: Meta[K] } = {
       totalRows: Option.none(),
       offset: Option.none(),
@@ -275,71 +354,223 @@ export function open(
     )
     return { rows, meta: Effect.sync(() => ({ ...meta })) }
   })
-}
+
+const openImpl = (self: Target, options: AnyOptions = {}) =>
+  Effect.flatMap(
+    toRequest(options),
+    (request) =>
+      Effect.flatMap(Endpoint.send(self, request), (response) => openResponse(response, rowDecoder(response, options)))
+  )
 
 /**
- * The rows of a view or `_all_docs`, as a stream.
+ * Queries a view or `_all_docs`. The request is sent, and an error status fails, before
+ * this succeeds; rows are read as `rows` is pulled, and `meta` gives `total_rows`, `offset`
+ * and `update_seq`. Closed with the scope.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const open: {
+  <K = Json, KI = K, V = Json, VI = V, D = Document.NoSchema, DI = D>(
+    options: QueryOptions<K, KI, V, VI, D, DI> & { readonly keys: ReadonlyArray<NoInfer<K>> }
+  ): (self: Target) => Effect.Effect<
+    ViewFeed<Row<K, V, Document.DocOf<D>> | ErrorRow<K>>,
+    CouchError,
+    CouchAuth | Scope.Scope
+  >
+  <K = Json, KI = K, V = Json, VI = V, D = Document.NoSchema, DI = D>(
+    options?: QueryOptions<K, KI, V, VI, D, DI> & { readonly keys?: undefined }
+  ): (self: Target) => Effect.Effect<ViewFeed<Row<K, V, Document.DocOf<D>>>, CouchError, CouchAuth | Scope.Scope>
+  <K = Json, KI = K, V = Json, VI = V, D = Document.NoSchema, DI = D>(
+    self: Target,
+    options: QueryOptions<K, KI, V, VI, D, DI> & { readonly keys: ReadonlyArray<NoInfer<K>> }
+  ): Effect.Effect<ViewFeed<Row<K, V, Document.DocOf<D>> | ErrorRow<K>>, CouchError, CouchAuth | Scope.Scope>
+  <K = Json, KI = K, V = Json, VI = V, D = Document.NoSchema, DI = D>(
+    self: Target,
+    options?: QueryOptions<K, KI, V, VI, D, DI> & { readonly keys?: undefined }
+  ): Effect.Effect<ViewFeed<Row<K, V, Document.DocOf<D>>>, CouchError, CouchAuth | Scope.Scope>
+} = dual(Endpoint.isDataFirst, openImpl)
+
+/**
+ * The rows of a view or `_all_docs`, as a stream read as it is pulled.
  *
  * @since 0.1.0
  * @category streams
  * @example
  * ```ts
- * import { CouchClient, View } from "@effect-couchdb/client"
+ * import { CouchClient, Database, DesignDocument, View } from "@effect-couchdb/client"
  * import { Effect, Schema, Stream } from "effect"
  *
  * const program = Effect.gen(function* () {
- *   const db = (yield* CouchClient.CouchClient).resource("shop")
- *   yield* View.stream(View.view(db, "orders", "by_customer"), { startkey: ["c1"], endkey: ["c1", {}] }, {
- *     key: Schema.Tuple(Schema.String, Schema.Number),
- *     value: Schema.Number
- *   }).pipe(Stream.runForEach((row) => Effect.log(row.key, row.value)))
+ *   const shop = (yield* CouchClient.CouchClient).database("shop")
+ *   const byCustomer = DesignDocument.view(Database.designDocument(shop, "orders"), "by_customer")
+ *   yield* View.stream(byCustomer, {
+ *     startkey: ["c1"],
+ *     endkey: ["c1", {}],
+ *     keySchema: Schema.Tuple(Schema.String, Schema.Unknown),
+ *     valueSchema: Schema.Number
+ *   }).pipe(Stream.runForEach((row) => Effect.log(row.key[0], row.value)))
  * })
  * ```
  */
-export function stream<
-  K extends Schema.Schema.AnyNoContext = typeof Schema.Unknown,
-  V extends Schema.Schema.AnyNoContext = typeof Schema.Unknown,
-  D extends Schema.Schema.AnyNoContext = typeof Schema.Unknown
->(
-  target: Resource,
-  params: WithKeys,
-  schemas?: RowSchemas<K, V, D>
-): Stream.Stream<RowOf<K, V, D> | ErrorRow<Schema.Schema.Type<K>>, CouchError, CouchAuth>
-export function stream<
-  K extends Schema.Schema.AnyNoContext = typeof Schema.Unknown,
-  V extends Schema.Schema.AnyNoContext = typeof Schema.Unknown,
-  D extends Schema.Schema.AnyNoContext = typeof Schema.Unknown
->(
-  target: Resource,
-  params?: WithoutKeys,
-  schemas?: RowSchemas<K, V, D>
-): Stream.Stream<RowOf<K, V, D>, CouchError, CouchAuth>
-export function stream(
-  target: Resource,
-  params: ViewParams = {},
-  schemas: RowSchemas<Schema.Schema.AnyNoContext, Schema.Schema.AnyNoContext, Schema.Schema.AnyNoContext> = {}
-) {
-  // The overloads above only narrow `params`; `open`'s implementation accepts both shapes.
-  const opened = open(target, params as WithoutKeys, schemas)
-  return Stream.unwrapScoped(Effect.map(opened, (feed) => feed.rows))
+export const stream: {
+  <K = Json, KI = K, V = Json, VI = V, D = Document.NoSchema, DI = D>(
+    options: QueryOptions<K, KI, V, VI, D, DI> & { readonly keys: ReadonlyArray<NoInfer<K>> }
+  ): (self: Target) => Stream.Stream<Row<K, V, Document.DocOf<D>> | ErrorRow<K>, CouchError, CouchAuth>
+  <K = Json, KI = K, V = Json, VI = V, D = Document.NoSchema, DI = D>(
+    options?: QueryOptions<K, KI, V, VI, D, DI> & { readonly keys?: undefined }
+  ): (self: Target) => Stream.Stream<Row<K, V, Document.DocOf<D>>, CouchError, CouchAuth>
+  <K = Json, KI = K, V = Json, VI = V, D = Document.NoSchema, DI = D>(
+    self: Target,
+    options: QueryOptions<K, KI, V, VI, D, DI> & { readonly keys: ReadonlyArray<NoInfer<K>> }
+  ): Stream.Stream<Row<K, V, Document.DocOf<D>> | ErrorRow<K>, CouchError, CouchAuth>
+  <K = Json, KI = K, V = Json, VI = V, D = Document.NoSchema, DI = D>(
+    self: Target,
+    options?: QueryOptions<K, KI, V, VI, D, DI> & { readonly keys?: undefined }
+  ): Stream.Stream<Row<K, V, Document.DocOf<D>>, CouchError, CouchAuth>
+} = dual(
+  Endpoint.isDataFirst,
+  (self: Target, options?: AnyOptions) => Stream.unwrapScoped(Effect.map(openImpl(self, options), (feed) => feed.rows))
+)
+
+/**
+ * One result of a multi-query.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface QueryResult<R> {
+  readonly rows: ReadonlyArray<R>
+  readonly totalRows: Option.Option<number>
+  readonly offset: Option.Option<number>
+  readonly updateSeq: Option.Option<Changes.Seq>
 }
 
 /**
- * The `_all_docs` resource of a database.
+ * Several queries of one view (or `_all_docs`) in one request (`POST …/queries`), all
+ * decoded with the same row Schemas; each result is read whole.
  *
- * @since 0.1.0
- * @category resources
+ * @since 0.2.0
+ * @category constructors
  */
-export const allDocs = (db: Resource): Resource => db.resource("_all_docs")
+export const queries: {
+  <K = Json, KI = K, V = Json, VI = V, D = Document.NoSchema, DI = D>(
+    queries: ReadonlyArray<ViewParams & KeyParams<NoInfer<K>>>,
+    schemas?: RowSchemas<K, KI, V, VI, D, DI>
+  ): (self: Target) => Effect.Effect<
+    ReadonlyArray<QueryResult<Row<K, V, Document.DocOf<D>> | ErrorRow<K>>>,
+    CouchError,
+    CouchAuth
+  >
+  <K = Json, KI = K, V = Json, VI = V, D = Document.NoSchema, DI = D>(
+    self: Target,
+    queries: ReadonlyArray<ViewParams & KeyParams<NoInfer<K>>>,
+    schemas?: RowSchemas<K, KI, V, VI, D, DI>
+  ): Effect.Effect<
+    ReadonlyArray<QueryResult<Row<K, V, Document.DocOf<D>> | ErrorRow<K>>>,
+    CouchError,
+    CouchAuth
+  >
+} = dual(
+  Endpoint.isDataFirst,
+  (
+    self: Target,
+    list: ReadonlyArray<ViewParams & KeyParams<unknown>>,
+    schemas: RowSchemas<unknown, unknown, unknown, unknown, unknown, unknown> = {}
+  ) =>
+    Effect.gen(function*() {
+      const bodies: Array<Record<string, unknown>> = []
+      for (const query of list) {
+        const { keys, single } = yield* encodeKeys({ ...query, keySchema: schemas.keySchema })
+        bodies.push({ ...Endpoint.pick(query, otherParams), ...single, ...(keys !== undefined ? { keys } : {}) })
+      }
+      const response = yield* Endpoint.send(self, {
+        method: "POST",
+        path: ["queries"],
+        json: { queries: bodies },
+        idempotent: true
+      })
+      const decode = rowDecoder(response, { ...schemas, keys: true })
+      const results = yield* response.decode(QueriesBody)
+      return yield* Effect.forEach(results.results, (result) =>
+        Effect.map(
+          Effect.forEach(result.rows, (row) => decode(row)),
+          (rows) => ({
+            rows,
+            totalRows: Option.fromNullable(result.total_rows),
+            offset: Option.fromNullable(result.offset),
+            updateSeq: Option.fromNullable(result.update_seq)
+          })
+        ))
+    })
+)
+
+const QueriesBody = Schema.Struct({
+  results: Schema.Array(Schema.Struct({
+    total_rows: Schema.optional(Schema.NullOr(Schema.Number)),
+    offset: Schema.optional(Schema.NullOr(Schema.Number)),
+    update_seq: Schema.optional(Changes.Seq),
+    rows: Schema.Array(Schema.Unknown)
+  }))
+})
 
 /**
- * The resource of view `name` in design document `ddoc` (with or without `_design/`).
+ * Every row of a view or `_all_docs`, fetched a page at a time by key: each page asks for
+ * `pageSize + 1` rows and the extra row starts the next page (`startkey` and, for views,
+ * `startkey_docid`, so rows sharing a key are neither lost nor repeated). The next page is
+ * fetched only when the stream is pulled past the current one. Not for `keys`, reduced
+ * queries or `skip` (an `InvalidRequest`).
  *
- * @since 0.1.0
- * @category resources
+ * @since 0.2.0
+ * @category streams
  */
-export const view = (db: Resource, ddoc: string, name: string): Resource =>
-  db.resource("_design", ddoc.replace(/^_design\//, ""), "_view", name)
+export const pages: {
+  <K = Json, KI = K, V = Json, VI = V, D = Document.NoSchema, DI = D>(
+    options: QueryOptions<K, KI, V, VI, D, DI> & { readonly pageSize: number; readonly keys?: undefined }
+  ): (self: Target) => Stream.Stream<Row<K, V, Document.DocOf<D>>, CouchError, CouchAuth>
+  <K = Json, KI = K, V = Json, VI = V, D = Document.NoSchema, DI = D>(
+    self: Target,
+    options: QueryOptions<K, KI, V, VI, D, DI> & { readonly pageSize: number; readonly keys?: undefined }
+  ): Stream.Stream<Row<K, V, Document.DocOf<D>>, CouchError, CouchAuth>
+} = dual(
+  2,
+  (self: Target, options: AnyOptions & { readonly pageSize: number }) => {
+    const { pageSize, ...query } = options
+    if (!Number.isInteger(pageSize) || pageSize < 1) {
+      return Stream.fail(new InvalidRequest({ description: "View.pages: pageSize must be a positive integer" }))
+    }
+    if (
+      query.keys !== undefined || query.skip !== undefined || query.group === true || query.group_level !== undefined
+    ) {
+      return Stream.fail(
+        new InvalidRequest({ description: "View.pages pages by key: keys, skip and grouping do not apply" })
+      )
+    }
+    // Paging by key needs rows with ids: map rows, so no reduce.
+    const base = { ...query, limit: pageSize + 1, ...(self._tag === "View" ? { reduce: false } : {}) }
+    type Cursor = { readonly key: unknown; readonly id: string | undefined }
+    return Endpoint.pages((cursor: Cursor | undefined) =>
+      Effect.scoped(Effect.gen(function*() {
+        const feed = yield* openImpl(
+          self,
+          cursor === undefined ? base : {
+            ...base,
+            startkey: cursor.key,
+            start_key: undefined,
+            ...(self._tag === "View" && cursor.id !== undefined ? { startkey_docid: cursor.id } : {})
+          }
+        )
+        // Pages are `limit`ed: small enough to read whole. No `keys`, so every row is a `Row`.
+        const rows = Array.from(yield* Stream.runCollect(feed.rows)) as Array<Row<unknown, unknown, unknown>>
+        const extra = rows.length > pageSize ? rows[pageSize] : undefined
+        return {
+          items: rows.slice(0, pageSize),
+          next: extra === undefined ? undefined : { key: extra.key, id: extra.id }
+        }
+      }))
+    )
+  }
+)
 
 /**
  * A view of a design document, optionally within a partition.

@@ -6,12 +6,13 @@
  * feeds. And the chunk-wise UTF-8 decoder of the line-based feeds against `TextDecoder`'s
  * streaming mode.
  */
-import { Changes, CouchAuth, CouchClient, CouchError, DbUpdates, type Resource, View } from "@effect-couchdb/client"
+import { Changes, CouchError, Database, DbUpdates, Document, View } from "@effect-couchdb/client"
 import { MockCouch } from "@effect-couchdb/testing"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Either, FastCheck, Layer, ParseResult, Schema, Stream } from "effect"
+import { Chunk, Effect, Either, FastCheck, ParseResult, Schema, Stream } from "effect"
 import * as Feed from "../src/internal/feed.js"
 import * as RowShape from "../src/internal/rowShape.js"
+import { withDb } from "./feeds/kit.js"
 
 // The Schemas the feeds decode with.
 const viewRowSchema = RowShape.ViewRow
@@ -334,20 +335,6 @@ describe("row decoders against their Schemas", () => {
   })
 })
 
-const base = "http://couch.test:5984"
-
-const withDb = <A, E, R>(
-  routes: ReadonlyArray<MockCouch.Route>,
-  f: (db: Resource.Resource) => Effect.Effect<A, E, R>
-) =>
-  Effect.flatMap(CouchClient.CouchClient, (couch) => f(couch.resource("db"))).pipe(
-    Effect.provide(
-      Layer.mergeAll(CouchClient.layer({ url: base }), CouchAuth.layerNone).pipe(
-        Layer.provideMerge(MockCouch.layer(routes))
-      )
-    )
-  )
-
 /** A CouchDB 3.x view body with these rows. */
 const viewBody = (rows: ReadonlyArray<unknown>) =>
   `{"total_rows":${rows.length},"offset":0,"rows":[\r\n${rows.map((r) => JSON.stringify(r)).join(",\r\n")}\r\n]}\n`
@@ -381,7 +368,7 @@ describe("the fast path through the feeds", () => {
       ]
       const { errors, values } = yield* withDb(
         [MockCouch.route("POST", "/db/_all_docs", MockCouch.chunked(200, [viewBody(rows)]))],
-        (db) => drain(View.stream(View.allDocs(db), { keys: ["a", "missing", "gone", "d"], include_docs: true }))
+        (db) => drain(View.stream(Database.allDocs(db), { keys: ["a", "missing", "gone", "d"], include_docs: true }))
       )
       expect(errors).toEqual([])
       const union = Schema.Union(errorRowSchema(Schema.Unknown), unknownRow)
@@ -399,7 +386,7 @@ describe("the fast path through the feeds", () => {
           "/db/_all_docs",
           MockCouch.chunked(200, [viewBody([{ id: "a", key: "a", value: 1 }, bad])])
         )],
-        (db) => drain(View.stream(View.allDocs(db)))
+        (db) => drain(View.stream(Database.allDocs(db)))
       )
       expect(values).toEqual([{ id: "a", key: "a", value: 1 }])
       expect(errors).toHaveLength(1)
@@ -413,7 +400,7 @@ describe("the fast path through the feeds", () => {
       const rows = [
         { seq: "1-g1AA", id: "a", changes: [{ rev }] },
         { seq: null, id: "b", changes: [{ rev }], deleted: true, doc: null },
-        { seq: "3-g1AA", id: "c", changes: [{ rev, extra: 1 }], doc: { _id: "c", title: "x" }, extra: 2 },
+        { seq: "3-g1AA", id: "c", changes: [{ rev, extra: 1 }], doc: { _id: "c", _rev: rev, title: "x" }, extra: 2 },
         {
           seq: "4-g1AA",
           id: "e",
@@ -424,34 +411,37 @@ describe("the fast path through the feeds", () => {
       ]
       const bad = { seq: "4-g1AA", id: "d", changes: [{ rev: 4 }] }
       const body = [...rows, bad].map((row) => JSON.stringify(row) + "\n").join("")
-      const check = <A, I>(doc: Schema.Schema<A, I>) =>
+      // With a document Schema, documents are stored documents: their metadata decoded too.
+      const check = <A, I, C, CI>(doc: Schema.Schema<A, I> | undefined, schema: Schema.Schema<C, CI>) =>
         Effect.gen(function*() {
           const { errors, values } = yield* withDb(
             [MockCouch.route("GET", "/db/_changes", MockCouch.chunked(200, [body]))],
-            (db) => drain(Changes.stream(db, { feed: "continuous", include_docs: true }, doc))
+            (db) => drain(Changes.stream(db, { feed: "continuous", include_docs: true, heartbeat: false, schema: doc }))
           )
-          const schema = Changes.Change(doc)
           expect(withKeyOrder(values)).toEqual(withKeyOrder(rows.map((row) => Schema.decodeUnknownSync(schema)(row))))
           expect(values[2]?.changes).toStrictEqual([{ rev }])
           expect(errors).toHaveLength(1)
           const error = errors[0]
           expect(error?._tag === "DecodeError" ? error.description : "").toBe(schemaError(schema, bad))
         })
-      yield* check(Schema.Unknown)
-      yield* check(Schema.Struct({ title: Schema.String }))
+      const Title = Schema.Struct({ title: Schema.String })
+      yield* check(undefined, Changes.Change(Schema.Unknown))
+      yield* check(Title, Changes.Change(Document.stored(Title)))
     }))
 
   it.effect("changes with a document Schema: a document that does not match is the Schema's DecodeError", () =>
     Effect.gen(function*() {
       const Todo = Schema.Struct({ title: Schema.String })
-      const bad = { seq: "1-g1AA", id: "a", changes: [{ rev }], doc: { _id: "a", title: 1 } }
+      const bad = { seq: "1-g1AA", id: "a", changes: [{ rev }], doc: { _id: "a", _rev: rev, title: 1 } }
       const { errors, values } = yield* withDb(
         [MockCouch.route("GET", "/db/_changes", MockCouch.chunked(200, [JSON.stringify(bad) + "\n"]))],
-        (db) => drain(Changes.stream(db, { feed: "continuous", include_docs: true }, Todo))
+        (db) => drain(Changes.stream(db, { feed: "continuous", include_docs: true, heartbeat: false, schema: Todo }))
       )
       expect(values).toEqual([])
       const error = errors[0]
-      expect(error?._tag === "DecodeError" ? error.description : "").toBe(schemaError(Changes.Change(Todo), bad))
+      expect(error?._tag === "DecodeError" ? error.description : "").toBe(
+        schemaError(Changes.Change(Document.stored(Todo)), bad)
+      )
     }))
 })
 

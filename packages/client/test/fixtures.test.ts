@@ -4,7 +4,16 @@
  * once as recorded and once re-chunked at awkward places, and read through the public API.
  * The eventsource fixtures follow the CouchDB 3.x layout of test-server.md §2.7.
  */
-import { Changes, CouchAuth, CouchClient, CouchError, View } from "@effect-couchdb/client"
+import {
+  Changes,
+  CouchAuth,
+  CouchClient,
+  CouchError,
+  Database,
+  DesignDocument,
+  Resource,
+  View
+} from "@effect-couchdb/client"
 import { MockCouch } from "@effect-couchdb/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Layer, Option, Redacted, Schema, Stream } from "effect"
@@ -317,7 +326,7 @@ const serve = (
   )
 }
 
-const measure = Effect.map(CouchClient.CouchClient, (couch) => couch.resource("measure"))
+const measure = Effect.map(CouchClient.CouchClient, (couch) => couch.database("measure"))
 
 /** The one request sent had the capture's method, path and query parameters. */
 const expectSent = (capture: { readonly request: string }) =>
@@ -383,7 +392,7 @@ describe("04 alldocs-empty", () => {
   for (const { chunks, name } of framings(recordedChunks(captures.alldocsEmpty))) {
     it.scoped(`no rows, with total_rows 0 and offset 0 (${name})`, () =>
       Effect.gen(function*() {
-        const feed = yield* View.open(View.allDocs(yield* measure))
+        const feed = yield* View.open(Database.allDocs(yield* measure))
         expect(yield* feed.meta).toEqual({
           totalRows: Option.some(0),
           offset: Option.some(0),
@@ -399,7 +408,7 @@ describe("09 alldocs", () => {
   for (const { chunks, name } of framings(recordedChunks(captures.alldocs))) {
     it.scoped(`three rows with their revs, total_rows 3 (${name})`, () =>
       Effect.gen(function*() {
-        const feed = yield* View.open(View.allDocs(yield* measure), {}, { key: Schema.String, value: Rev })
+        const feed = yield* View.open(Database.allDocs(yield* measure), { keySchema: Schema.String, valueSchema: Rev })
         expect(yield* feed.meta).toEqual({
           totalRows: Option.some(3),
           offset: Option.some(0),
@@ -434,7 +443,11 @@ describe("10 alldocs-include", () => {
   for (const { chunks, name } of framings(recordedChunks(captures.alldocsInclude))) {
     it.scoped(`rows with their documents decoded by the doc schema (${name})`, () =>
       Effect.gen(function*() {
-        const feed = yield* View.open(View.allDocs(yield* measure), { include_docs: true }, { value: Rev, doc: Doc })
+        const feed = yield* View.open(Database.allDocs(yield* measure), {
+          include_docs: true,
+          valueSchema: Rev,
+          schema: Doc
+        })
         expect(Option.getOrNull((yield* feed.meta).totalRows)).toBe(3)
         const rows = Chunk.toReadonlyArray(yield* Stream.runCollect(feed.rows))
         expect(rows.map((row) => row.doc?._id)).toEqual(["_design/d", "doc1", "doc2"])
@@ -454,9 +467,9 @@ describe("11 view", () => {
   for (const { chunks, name } of framings(recordedChunks(captures.view))) {
     it.scoped(`map rows with number keys and string values (${name})`, () =>
       Effect.gen(function*() {
-        const feed = yield* View.open(View.view(yield* measure, "d", "by_n"), {}, {
-          key: Schema.Number,
-          value: Schema.String
+        const feed = yield* View.open(DesignDocument.view(Database.designDocument(yield* measure, "d"), "by_n"), {
+          keySchema: Schema.Number,
+          valueSchema: Schema.String
         })
         expect(yield* feed.meta).toEqual({
           totalRows: Option.some(2),
@@ -474,10 +487,10 @@ describe("12 view-reduce", () => {
   for (const { chunks, name } of framings(recordedChunks(captures.viewReduce))) {
     it.scoped(`one reduced row without id, and no total_rows or offset (${name})`, () =>
       Effect.gen(function*() {
-        const feed = yield* View.open(View.view(yield* measure, "_design/d", "count"), {}, {
-          key: Schema.Null,
-          value: Schema.Number
-        })
+        const feed = yield* View.open(
+          DesignDocument.view(Database.designDocument(yield* measure, "_design/d"), "count"),
+          { keySchema: Schema.Null, valueSchema: Schema.Number }
+        )
         expect(yield* feed.meta).toEqual({ totalRows: Option.none(), offset: Option.none(), updateSeq: Option.none() })
         const rows = Chunk.toReadonlyArray(yield* Stream.runCollect(feed.rows))
         expect(rows).toEqual([{ key: null, value: 2 }])
@@ -491,9 +504,10 @@ describe("13 view-noreduce", () => {
   for (const { chunks, name } of framings(recordedChunks(captures.viewNoreduce))) {
     it.scoped(`the map rows of a reduce view with reduce=false (${name})`, () =>
       Effect.gen(function*() {
-        const rows = yield* View.stream(View.view(yield* measure, "d", "count"), { reduce: false }, {
-          key: Schema.Number,
-          value: Schema.Number
+        const rows = yield* View.stream(DesignDocument.view(Database.designDocument(yield* measure, "d"), "count"), {
+          reduce: false,
+          keySchema: Schema.Number,
+          valueSchema: Schema.Number
         }).pipe(Stream.runCollect)
         expect(Chunk.toReadonlyArray(rows)).toEqual([{ id: "doc1", key: 1, value: 1 }, {
           id: "doc2",
@@ -526,7 +540,7 @@ describe("01 root, 07 getdoc, 14 getdoc-missing and 15 root-badauth", () => {
 
   it.effect("07: a document read through Resource.getJson and Resource.get", () =>
     Effect.gen(function*() {
-      const doc = (yield* measure).document("doc1")
+      const doc = Resource.of(yield* measure).document("doc1")
       expect(yield* doc.getJson(Doc)).toEqual({
         _id: "doc1",
         _rev: "1-3a7088c7ae00bcaecfe683af287586ca",
@@ -543,7 +557,7 @@ describe("01 root, 07 getdoc, 14 getdoc-missing and 15 root-badauth", () => {
   for (const { chunks, name } of framings(recordedChunks(captures.getdocMissing))) {
     it.effect(`14: NotFound with error, reason and X-Couch-Request-ID (${name})`, () =>
       Effect.gen(function*() {
-        const doc = (yield* measure).document("nope")
+        const doc = Resource.of(yield* measure).document("nope")
         const error = yield* Effect.flip(doc.get())
         expect(error).toBeInstanceOf(CouchError.NotFound)
         expect(error).toMatchObject({
@@ -633,7 +647,7 @@ describe("17 changes-continuous (feed left open, no heartbeat)", () => {
   for (const { chunks, name } of framings(recorded)) {
     it.scoped(`three changes; take(3) ends the feed before the connection breaks (${name})`, () =>
       Effect.gen(function*() {
-        const changes = yield* Changes.stream(yield* measure, { feed: "continuous" }).pipe(
+        const changes = yield* Changes.stream(yield* measure, { feed: "continuous", heartbeat: false }).pipe(
           Stream.take(3),
           Stream.runCollect
         )
@@ -645,7 +659,7 @@ describe("17 changes-continuous (feed left open, no heartbeat)", () => {
 
     it.scoped(`three changes, then the broken connection as a TransportError (${name})`, () =>
       Effect.gen(function*() {
-        const feed = yield* Changes.open(yield* measure, { feed: "continuous" })
+        const feed = yield* Changes.open(yield* measure, { feed: "continuous", heartbeat: false })
         const read = Chunk.toReadonlyArray(yield* Stream.runCollect(Stream.either(feed.changes)))
         expect(read.slice(0, 3).map((e) => Either.isRight(e) ? e.right.id : e.left._tag))
           .toEqual(["doc2", "_design/d", "doc1"])
@@ -709,7 +723,12 @@ describe("19 changes-continuous-since-now", () => {
   for (const { chunks, name } of framings(recordedChunks(captures.changesContinuousSinceNow))) {
     it.scoped(`no changes; the final line gives last_seq (a string) and pending (${name})`, () =>
       Effect.gen(function*() {
-        const feed = yield* Changes.open(yield* measure, { feed: "continuous", since: "now", timeout: 1000 })
+        const feed = yield* Changes.open(yield* measure, {
+          feed: "continuous",
+          since: "now",
+          timeout: 1000,
+          heartbeat: false
+        })
         expect(Chunk.toReadonlyArray(yield* Stream.runCollect(feed.changes))).toEqual([])
         expect(yield* feed.lastSeq).toEqual(Option.some(seqs.three))
         expect(yield* feed.pending).toEqual(Option.some(0))
@@ -734,9 +753,13 @@ describe("single-connection wire captures (whole HTTP/1.1 responses)", () => {
         const ids = isChanges
           ? yield* Changes.stream(db, {
             feed: "continuous",
-            heartbeat: url.searchParams.has("heartbeat") ? Number(url.searchParams.get("heartbeat")) : undefined
+            heartbeat: url.searchParams.has("heartbeat") ? Number(url.searchParams.get("heartbeat")) : false
           }).pipe(Stream.map((change) => change.id), Stream.runCollect)
-          : yield* View.stream(url.pathname.includes("_view") ? View.view(db, "d", "by_n") : View.allDocs(db)).pipe(
+          : yield* View.stream(
+            url.pathname.includes("_view")
+              ? DesignDocument.view(Database.designDocument(db, "d"), "by_n")
+              : Database.allDocs(db)
+          ).pipe(
             Stream.map((row) => row.id),
             Stream.runCollect
           )
@@ -768,7 +791,7 @@ describe("eventsource (CouchDB 3.x layout)", () => {
   for (const { chunks, name } of framings(eventsourceChunks.map((chunk) => encoder.encode(chunk)))) {
     it.scoped(`changes with string seqs, heartbeat events skipped, lastSeq = the event id (${name})`, () =>
       Effect.gen(function*() {
-        const feed = yield* Changes.open(yield* measure, { feed: "eventsource" })
+        const feed = yield* Changes.open(yield* measure, { feed: "eventsource", heartbeat: false })
         const read = yield* feed.changes.pipe(
           Stream.mapEffect((change) => Effect.map(feed.lastSeq, (lastSeq) => ({ change, lastSeq }))),
           Stream.runCollect,
@@ -789,7 +812,11 @@ describe("eventsource (CouchDB 3.x layout)", () => {
 
   it.scoped("resumes with Last-Event-ID: the header carries the id given, unchanged", () =>
     Effect.gen(function*() {
-      const changes = yield* Changes.stream(yield* measure, { feed: "eventsource", lastEventId: seqs.one }).pipe(
+      const changes = yield* Changes.stream(yield* measure, {
+        feed: "eventsource",
+        lastEventId: seqs.one,
+        heartbeat: false
+      }).pipe(
         Stream.runCollect
       )
       expect(Chunk.toReadonlyArray(changes).map((c) => c.id)).toEqual(["_design/d", "doc1"])

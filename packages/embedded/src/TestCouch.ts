@@ -24,7 +24,7 @@
 import * as CouchAuth from "@effect-couchdb/client/CouchAuth"
 import * as CouchClient from "@effect-couchdb/client/CouchClient"
 import { type CouchError, InvalidRequest } from "@effect-couchdb/client/CouchError"
-import type { Resource } from "@effect-couchdb/client/Resource"
+import * as Database from "@effect-couchdb/client/Database"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -84,9 +84,9 @@ export const databaseName = (prefix = "test"): Effect.Effect<string, InvalidRequ
  */
 export const withDatabase = (
   prefix?: string
-): Effect.Effect<Resource, CouchError, CouchClient.CouchClient | CouchAuth.CouchAuth | Scope.Scope> =>
+): Effect.Effect<Database.Database, CouchError, CouchClient.CouchClient | CouchAuth.CouchAuth | Scope.Scope> =>
   Effect.gen(function*() {
     const couch = yield* CouchClient.CouchClient
-    const db = couch.resource(yield* databaseName(prefix))
-    return yield* Effect.acquireRelease(Effect.as(db.put(), db), () => Effect.ignore(db.delete()))
+    const db = couch.database(yield* databaseName(prefix))
+    return yield* Effect.acquireRelease(Effect.as(Database.create(db), db), () => Effect.ignore(Database.remove(db)))
   })

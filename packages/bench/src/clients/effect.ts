@@ -3,7 +3,7 @@
  * `UndiciHttpClient.layer`, `NodeHttpClient.layerUndici` or node:http with a keep-alive
  * agent. The layers are built before the measured work.
  */
-import { Changes, CouchAuth, CouchClient, View } from "@effect-couchdb/client"
+import { Changes, CouchAuth, CouchClient, Database, View } from "@effect-couchdb/client"
 import { UndiciHttpClient } from "@effect-couchdb/undici"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Effect from "effect/Effect"
@@ -30,6 +30,7 @@ export const prepare: Prepare = async ({ client, server, work }) => {
   const runtime = ManagedRuntime.make(layer)
   await runtime.runtime()
   const db = Effect.map(CouchClient.CouchClient, (couch) => couch.resource(work.db))
+  const database = Effect.map(CouchClient.CouchClient, (couch) => couch.database(work.db))
 
   switch (work.kind) {
     case "request":
@@ -58,7 +59,7 @@ export const prepare: Prepare = async ({ client, server, work }) => {
       return {
         run: () =>
           runtime.runPromise(Effect.gen(function*() {
-            const rows = View.stream(View.allDocs(yield* db), { include_docs: true })
+            const rows = View.stream(Database.allDocs(yield* database), { include_docs: true })
             return yield* Stream.runFold(rows, { count: 0, check: 0 }, (acc, row) => {
               acc.count++
               acc.check += docN(row)
@@ -70,7 +71,7 @@ export const prepare: Prepare = async ({ client, server, work }) => {
       return {
         run: () =>
           runtime.runPromise(Effect.gen(function*() {
-            const changes = Changes.stream(yield* db, { feed: "continuous", since: 0, heartbeat: 10_000 })
+            const changes = Changes.stream(yield* database, { feed: "continuous", since: 0, heartbeat: 10_000 })
             return yield* Stream.runFold(changes, { count: 0, check: 0 }, (acc, change) => {
               acc.count++
               acc.check += changeSeqN(change)

@@ -111,3 +111,27 @@ export const encode = <A, I>(
   }
   return Either.right(Object.assign(body, encoded.right))
 }
+
+/**
+ * A Schema of stored documents: the document's own fields decoded with `schema`, composed
+ * with its metadata decoded with `meta` — what `decoder` does, as a Schema, for documents
+ * inside other responses (view rows, changes, `_find`). Encoding is not needed (and not
+ * supported beyond handing the value back).
+ *
+ * @internal
+ */
+export const stored = <A, I, MI>(
+  meta: Schema.Schema<Meta, MI, never>,
+  schema: Schema.Schema<A, I, never>
+): Schema.Schema<Stored<A>, unknown> => {
+  const decodeMeta = ParseResult.decodeUnknown(meta)
+  const decodeOwn = ParseResult.decodeUnknown(schema)
+  return Schema.declare([], {
+    decode: () => (input, options) =>
+      ParseResult.flatMap(
+        decodeMeta(input, options),
+        (metadata) => ParseResult.map(decodeOwn(input, options), (own) => withMeta(own, metadata))
+      ),
+    encode: () => (input) => ParseResult.succeed(input)
+  }, { identifier: "StoredDocument" })
+}

@@ -7,6 +7,7 @@
  * @internal
  */
 import * as Chunk from "effect/Chunk"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { dual } from "effect/Function"
@@ -35,6 +36,12 @@ export interface Request {
   readonly body?: RequestBody | undefined
   readonly contentType?: string | undefined
   readonly contentLength?: number | undefined
+  /** Whether the retry policy may resend it (a POST that only reads); see `CouchRequest`. */
+  readonly idempotent?: boolean | undefined
+  /** The wait for the response, overriding the client's (see `CouchRequest`). */
+  readonly timeout?: Duration.DurationInput | "none" | undefined
+  /** Extra span attributes, e.g. `db.operation.batch.size`. */
+  readonly spanAttributes?: Readonly<Record<string, unknown>> | undefined
 }
 
 /** What builds a request: a request, or `InvalidRequest` when the options cannot become one. @internal */

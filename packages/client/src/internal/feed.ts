@@ -1,4 +1,5 @@
 import * as Chunk from "effect/Chunk"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -126,13 +127,28 @@ const concat = (chunks: Chunk.Chunk<Uint8Array>): Uint8Array => {
  */
 export const parse = <A>(
   response: CouchResponse,
-  parser: BodyParser<A>
+  parser: BodyParser<A>,
+  idleTimeout?: Duration.Duration
 ): Effect.Effect<Stream.Stream<A, CouchError>, CouchError, Scope.Scope> =>
   Effect.gen(function*() {
     let pending: Array<A> = []
     let failure: CouchError | undefined
     let ended = false
-    const pull = yield* Stream.toPull(response.stream)
+    const bodyPull = yield* Stream.toPull(response.stream)
+    // A connection that delivers nothing (not even a heartbeat) for `idleTimeout` is dead: a
+    // proxy that stopped forwarding without closing would otherwise keep the feed waiting forever.
+    const pull = idleTimeout === undefined ? bodyPull : Effect.timeoutFail(bodyPull, {
+      duration: idleTimeout,
+      onTimeout: () =>
+        Option.some<CouchError>(
+          new TransportError({
+            kind: "Timeout",
+            method: response.method,
+            url: response.url,
+            description: `no data for ${Duration.format(idleTimeout)}: the connection went silent`
+          }, { disableValidation: true })
+        )
+    })
 
     // One step: pull chunks from the body and parse them, or note the end of the body.
     const step: Effect.Effect<void, CouchError> = Effect.matchEffect(pull, {

@@ -1,4 +1,5 @@
 import * as Chunk from "effect/Chunk"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -20,6 +21,41 @@ export type Seq = typeof Seq.Type
 
 /** @internal */
 export type FeedMode = "normal" | "longpoll" | "continuous" | "eventsource"
+
+/**
+ * The heartbeat a feed asks for, and how long it may stay silent. Continuous and eventsource
+ * feeds ask for a heartbeat every 30 s unless told otherwise (`heartbeat: false` asks for
+ * none), so a dead connection shows; longpoll waits at most its `timeout` (CouchDB's default
+ * is 60 s). The idle timeout is the longest silence allowed: the heartbeat plus as much again
+ * (at least 5 s), `idleTimeout` when given, none for a normal feed or without heartbeats.
+ *
+ * @internal
+ */
+export const liveness = (
+  mode: FeedMode,
+  params: {
+    readonly heartbeat?: number | boolean | undefined
+    readonly timeout?: number | undefined
+    readonly idleTimeout?: Duration.DurationInput | "none" | undefined
+  }
+): { readonly heartbeat: number | string | undefined; readonly idle: Duration.Duration | undefined } => {
+  const live = mode === "continuous" || mode === "eventsource"
+  const heartbeat = params.heartbeat ?? (live ? 30_000 : undefined)
+  const heartbeatMs = heartbeat === true ? 60_000 : typeof heartbeat === "number" ? heartbeat : undefined
+  const derived = heartbeatMs !== undefined && mode !== "normal"
+    ? Duration.millis(heartbeatMs + Math.max(5_000, heartbeatMs))
+    : mode === "longpoll"
+    ? Duration.millis((params.timeout ?? 60_000) + 10_000)
+    : undefined
+  return {
+    heartbeat: heartbeatParam(heartbeat),
+    idle: params.idleTimeout === "none"
+      ? undefined
+      : params.idleTimeout !== undefined
+      ? Duration.decode(params.idleTimeout)
+      : derived
+  }
+}
 
 /** `heartbeat=true` asks for the server's default interval; `false` sends none. @internal */
 export const heartbeatParam = (heartbeat: number | boolean | undefined): number | string | undefined =>
@@ -63,7 +99,8 @@ const isBlank = (line: string): boolean => line.length === 0 || (line.charCodeAt
 export const open = <A extends { readonly seq: Seq | null }>(
   response: CouchResponse,
   mode: FeedMode,
-  decodeRow: (value: unknown) => Either.Either<A, CouchError>
+  decodeRow: (value: unknown) => Either.Either<A, CouchError>,
+  idleTimeout?: Duration.Duration
 ): Effect.Effect<SeqFeed<A>, CouchError, Scope.Scope> =>
   Effect.gen(function*() {
     const state = { lastSeq: Option.none<Seq>(), pending: Option.none<number>() }
@@ -131,7 +168,7 @@ export const open = <A extends { readonly seq: Seq | null }>(
       if (Option.isSome(end.pending)) state.pending = end.pending
     })
     return {
-      rows: (yield* Feed.parse(response, parser)).pipe(Stream.mapChunks(track), Stream.onEnd(applyEnd)),
+      rows: (yield* Feed.parse(response, parser, idleTimeout)).pipe(Stream.mapChunks(track), Stream.onEnd(applyEnd)),
       lastSeq: Effect.sync(() => state.lastSeq),
       pending: Effect.sync(() => state.pending)
     }

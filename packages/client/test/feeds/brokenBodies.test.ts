@@ -4,7 +4,7 @@
  * `rows`/`results` array. Each is a typed error after the rows read before it, never an
  * empty or shortened success.
  */
-import { Changes, CouchClient, CouchError, DbUpdates, View } from "@effect-couchdb/client"
+import { Changes, CouchClient, CouchError, Database, DbUpdates, View } from "@effect-couchdb/client"
 import { MockCouch } from "@effect-couchdb/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema, Stream } from "effect"
@@ -43,7 +43,7 @@ describe("broken and invalid bodies", () => {
       for (const [chunks, ids] of cases) {
         const { errors, values } = yield* withDb(
           [allDocs(MockCouch.chunked(200, chunks))],
-          (db) => drain(View.stream(View.allDocs(db)))
+          (db) => drain(View.stream(Database.allDocs(db)))
         )
         expect(values.map((row) => row.id)).toEqual(ids)
         expect(errors).toHaveLength(1)
@@ -121,7 +121,7 @@ describe("broken and invalid bodies", () => {
     Effect.gen(function*() {
       const view = yield* withDb(
         [allDocs(MockCouch.chunked(200, cutAt(twoRows, [20, 50]), fail))],
-        (db) => drain(View.stream(View.allDocs(db)))
+        (db) => drain(View.stream(Database.allDocs(db)))
       )
       expect(view.values.map((row) => row.id)).toEqual(["a"])
       expect(view.errors.map((e) => e._tag)).toEqual(["TransportError"])
@@ -130,7 +130,7 @@ describe("broken and invalid bodies", () => {
 
       const beforeRows = yield* withDb(
         [allDocs(MockCouch.chunked(200, [`{"total_rows":3,"off`], fail))],
-        (db) => Effect.flip(Effect.scoped(View.open(View.allDocs(db))))
+        (db) => Effect.flip(Effect.scoped(View.open(Database.allDocs(db))))
       )
       expect(beforeRows._tag).toBe("TransportError")
     }))
@@ -177,7 +177,7 @@ describe("broken and invalid bodies", () => {
         [allDocs(MockCouch.chunked(200, [
           `{"total_rows":2,"offset":0,"rows":[\r\n{"id":"a","key":"a","value":1},\r\n{"id":"b","key":tru,"value":1}\r\n]}\n`
         ]))],
-        (db) => drain(View.stream(View.allDocs(db)))
+        (db) => drain(View.stream(Database.allDocs(db)))
       )
       expect(view.values.map((row) => row.id)).toEqual(["a"])
       expect(view.errors.map((e) => e._tag)).toEqual(["DecodeError"])
@@ -215,13 +215,13 @@ describe("broken and invalid bodies", () => {
     Effect.gen(function*() {
       const html = yield* withDb(
         [allDocs(MockCouch.raw(200, "<html><body>proxy</body></html>", { "content-type": "text/html" }))],
-        (db) => Effect.flip(Effect.scoped(View.open(View.allDocs(db))))
+        (db) => Effect.flip(Effect.scoped(View.open(Database.allDocs(db))))
       )
       expect(html._tag).toBe("DecodeError")
 
       const trailing = yield* withDb(
         [allDocs(MockCouch.chunked(200, [`{"rows":[{"key":1,"value":2}]}\n`, `{"rows":[]}`]))],
-        (db) => drain(View.stream(View.allDocs(db)))
+        (db) => drain(View.stream(Database.allDocs(db)))
       )
       expect(trailing.values).toEqual([{ key: 1, value: 2 }])
       expect(trailing.errors.map((e) => e._tag)).toEqual(["DecodeError"])
@@ -236,7 +236,7 @@ describe("broken and invalid bodies", () => {
             `"total_rows":2,"offset":0,`
           )
         ]))],
-        (db) => drain(View.stream(View.allDocs(db), {}, { value: Schema.Number }))
+        (db) => drain(View.stream(Database.allDocs(db), { valueSchema: Schema.Number }))
       )
       expect(view.values).toEqual([{ id: "a", key: "a", value: 1 }])
       expect(view.errors.map((e) => e._tag)).toEqual(["DecodeError"])
@@ -247,16 +247,16 @@ describe("broken and invalid bodies", () => {
         [changes(MockCouch.chunked(200, [
           couchChanges(
             [
-              change("1-a", "a", { doc: { title: "ok" } }),
-              change("2-b", "b", { doc: { title: 2 } })
+              change("1-a", "a", { doc: { _id: "a", _rev: "1-a", title: "ok" } }),
+              change("2-b", "b", { doc: { _id: "b", _rev: "1-b", title: 2 } })
             ],
             "2-b",
             0
           )
         ]))],
-        (db) => drain(Changes.stream(db, { include_docs: true }, Todo))
+        (db) => drain(Changes.stream(db, { include_docs: true, schema: Todo }))
       )
-      expect(feed.values.map((c) => c.doc)).toEqual([{ title: "ok" }])
+      expect(feed.values.map((c) => c.doc)).toEqual([{ _id: "a", _rev: "1-a", title: "ok" }])
       expect(feed.errors.map((e) => e._tag)).toEqual(["DecodeError"])
       expect(feed.errors[0]?.message).toContain("title")
     }))
@@ -266,10 +266,12 @@ describe("a 200 answer without the body shape the feed expects", () => {
   const expectRows = `expected a JSON object with a "rows" array`
   const expectResults = `expected a JSON object with a "results" array`
 
-  it.effect("View.stream on the database itself (a wrong resource) is a DecodeError, not zero rows", () =>
+  it.effect("View.stream on the database itself is a type error, and at run time a DecodeError, not zero rows", () =>
     Effect.gen(function*() {
       const couch = yield* CouchClient.CouchClient
-      const error = yield* Effect.flip(Stream.runCollect(View.stream(couch.resource("db"))))
+      // @ts-expect-error a Database is not a view target: the handle types keep this from compiling
+      const wrong: View.Target = couch.database("db")
+      const error = yield* Effect.flip(Stream.runCollect(View.stream(wrong)))
       expect(error).toBeInstanceOf(CouchError.DecodeError)
       expect(error.message).toBe(`DecodeError on GET ${base}/db: ${expectRows}; the body has none`)
     }).pipe(Effect.provide(Couch(MockCouch.route("GET", "/db", MockCouch.json(200, { db_name: "db", doc_count: 3 }))))))
@@ -288,7 +290,7 @@ describe("a 200 answer without the body shape the feed expects", () => {
         for (const chunks of [[body], perByte(body)]) {
           const { errors, values } = yield* withDb(
             [allDocs(MockCouch.chunked(200, chunks))],
-            (db) => drain(View.stream(View.allDocs(db)))
+            (db) => drain(View.stream(Database.allDocs(db)))
           )
           expect(values).toEqual([])
           expect(errors).toHaveLength(1)
@@ -299,7 +301,7 @@ describe("a 200 answer without the body shape the feed expects", () => {
       // `View.open` fails too, rather than opening an empty result.
       const opened = yield* withDb(
         [allDocs(MockCouch.json(200, { error: "not_found", reason: "missing" }))],
-        (db) => Effect.flip(Effect.scoped(View.open(View.allDocs(db))))
+        (db) => Effect.flip(Effect.scoped(View.open(Database.allDocs(db))))
       )
       expect(opened._tag).toBe("DecodeError")
     }))
@@ -345,7 +347,7 @@ describe("a 200 answer without the body shape the feed expects", () => {
         (db) => Effect.flip(Stream.runCollect(Changes.stream(db, { feed: "eventsource" })))
       )
       expect(error.message).toBe(
-        `DecodeError on GET ${base}/db/_changes?feed=eventsource: expected a text/event-stream body for feed=eventsource, got application/json (does the server support it?)`
+        `DecodeError on GET ${base}/db/_changes?feed=eventsource&heartbeat=30000: expected a text/event-stream body for feed=eventsource, got application/json (does the server support it?)`
       )
       // Without a Content-Type the body is read as events.
       const untyped = yield* withDb(
@@ -360,8 +362,8 @@ describe("a 200 answer without the body shape the feed expects", () => {
       const rows = [{ id: "a", key: "a", value: null }, { id: "b", value: 1 }]
       for (const bad of [{ id: "b", value: 1 }, { id: "b", key: "b" }, {}]) {
         const route = allDocs(MockCouch.chunked(200, [couchView([rows[0], bad], `"total_rows":2,"offset":0,`)]))
-        const plain = yield* withDb([route], (db) => drain(View.stream(View.allDocs(db))))
-        const withKeys = yield* withDb([route], (db) => drain(View.stream(View.allDocs(db), { keys: ["a", "b"] })))
+        const plain = yield* withDb([route], (db) => drain(View.stream(Database.allDocs(db))))
+        const withKeys = yield* withDb([route], (db) => drain(View.stream(Database.allDocs(db), { keys: ["a", "b"] })))
         for (const { errors, values } of [plain, withKeys]) {
           expect(values).toEqual([{ id: "a", key: "a", value: null }])
           expect(errors.map((e) => e._tag)).toEqual(["DecodeError"])
@@ -371,7 +373,7 @@ describe("a 200 answer without the body shape the feed expects", () => {
       // A Schema for the key that accepts `undefined` is the caller's choice.
       const lenient = yield* withDb(
         [allDocs(MockCouch.chunked(200, [couchView(rows, `"total_rows":2,"offset":0,`)]))],
-        (db) => rowsOf(View.stream(View.allDocs(db), {}, { key: Schema.UndefinedOr(Schema.String) }))
+        (db) => rowsOf(View.stream(Database.allDocs(db), { keySchema: Schema.UndefinedOr(Schema.String) }))
       )
       expect(lenient).toEqual([{ id: "a", key: "a", value: null }, { id: "b", key: undefined, value: 1 }])
     }))

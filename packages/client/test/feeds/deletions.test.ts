@@ -3,7 +3,7 @@
  * change carries the tombstone, decoded without the document Schema), and views and
  * `_all_docs` rows whose `doc` is `null` decode whatever the document Schema is.
  */
-import { Changes, View } from "@effect-couchdb/client"
+import { Changes, Database, DesignDocument, View } from "@effect-couchdb/client"
 import { MockCouch } from "@effect-couchdb/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, Schema } from "effect"
@@ -47,11 +47,11 @@ describe("a typed _changes feed and deleted documents", () => {
         for (const chunks of [[body], perByte(body)]) {
           const { errors, values } = yield* withDb(
             [changes(MockCouch.chunked(200, chunks, { headers }))],
-            (db) => drain(Changes.stream(db, { feed, include_docs: true }, Todo))
+            (db) => drain(Changes.stream(db, { feed, include_docs: true, schema: Todo }))
           )
           expect(errors).toEqual([])
           expect(values).toEqual([
-            { seq: "1-g1AA", id: "a", changes: [{ rev: revA }], doc: { _id: "a", title: "first" } },
+            { seq: "1-g1AA", id: "a", changes: [{ rev: revA }], doc: { _id: "a", _rev: revA, title: "first" } },
             {
               seq: "2-g1AA",
               id: "gone",
@@ -59,7 +59,7 @@ describe("a typed _changes feed and deleted documents", () => {
               deleted: true,
               doc: { _id: "gone", _rev: revGone, _deleted: true }
             },
-            { seq: "3-g1AA", id: "c", changes: [{ rev: revA }], doc: { _id: "c", title: "third" } }
+            { seq: "3-g1AA", id: "c", changes: [{ rev: revA }], doc: { _id: "c", _rev: revA, title: "third" } }
           ])
         }
       }
@@ -69,7 +69,7 @@ describe("a typed _changes feed and deleted documents", () => {
     Effect.gen(function*() {
       const read = yield* withDb(
         [changes(MockCouch.json(200, { results: rows, last_seq: "3-g1AA" }))],
-        (db) => rowsOf(Changes.stream(db, { include_docs: true }, Todo))
+        (db) => rowsOf(Changes.stream(db, { include_docs: true, schema: Todo }))
       )
       // Checked by the compiler too: `_rev` exists only on the tombstone, `title` only on the document.
       const described = read.map((change) =>
@@ -84,7 +84,7 @@ describe("a typed _changes feed and deleted documents", () => {
       const reordered = { ...deletion("3", "b"), doc: { n: 1, _deleted: true, _rev: revGone, _id: "b" } }
       const read = yield* withDb(
         [changes(MockCouch.chunked(200, [`${JSON.stringify(kept)}\n${JSON.stringify(reordered)}\n`]))],
-        (db) => rowsOf(Changes.stream(db, { feed: "continuous", include_docs: true }, Todo))
+        (db) => rowsOf(Changes.stream(db, { feed: "continuous", include_docs: true, schema: Todo }))
       )
       expect(read[0]?.doc).toStrictEqual({
         _id: "gone",
@@ -108,7 +108,7 @@ describe("a typed _changes feed and deleted documents", () => {
       ].map((row) => `${JSON.stringify(row)}\n`).join("")
       const read = yield* withDb(
         [changes(MockCouch.chunked(200, [body]))],
-        (db) => rowsOf(Changes.stream(db, { feed: "continuous", include_docs: true }, Lenient))
+        (db) => rowsOf(Changes.stream(db, { feed: "continuous", include_docs: true, schema: Lenient }))
       )
       expect(read.map((change) => [change.deleted, change.doc])).toEqual([[true, undefined], [true, null], [
         undefined,
@@ -121,7 +121,7 @@ describe("a typed _changes feed and deleted documents", () => {
       const bad = { seq: "2", id: "gone", changes: [{ rev: revGone }], deleted: true, doc: { _id: "gone", title: "x" } }
       const { errors, values } = yield* withDb(
         [changes(MockCouch.chunked(200, [`${JSON.stringify(live("1", "a", "ok"))}\n${JSON.stringify(bad)}\n`]))],
-        (db) => drain(Changes.stream(db, { feed: "continuous", include_docs: true }, Todo))
+        (db) => drain(Changes.stream(db, { feed: "continuous", include_docs: true, schema: Todo }))
       )
       expect(values.map((change) => change.id)).toEqual(["a"])
       expect(errors.map((e) => e._tag)).toEqual(["DecodeError"])
@@ -144,16 +144,23 @@ describe("views and _all_docs rows without a document", () => {
           [allDocs(MockCouch.chunked(200, chunks))],
           (db) =>
             Effect.scoped(Effect.gen(function*() {
-              const feed = yield* View.open(View.allDocs(db), { keys: ["b1", "gone"], include_docs: true }, {
-                key: Schema.String,
-                value: View.AllDocsValue,
-                doc: Doc
+              const feed = yield* View.open(Database.allDocs(db), {
+                keys: ["b1", "gone"],
+                include_docs: true,
+                keySchema: Schema.String,
+                valueSchema: View.AllDocsValue,
+                schema: Doc
               })
               return { rows: yield* rowsOf(feed.rows), meta: yield* feed.meta }
             }))
         )
         expect(result.rows).toEqual([
-          { id: "b1", key: "b1", value: { rev: "1-7a7e4b29f3af401e69b6f86e4c26b727" }, doc: { _id: "b1", v: 1 } },
+          {
+            id: "b1",
+            key: "b1",
+            value: { rev: "1-7a7e4b29f3af401e69b6f86e4c26b727" },
+            doc: { _id: "b1", _rev: "1-7a7e4b29f3af401e69b6f86e4c26b727", v: 1 }
+          },
           { id: "gone", key: "gone", value: { rev: revGone, deleted: true }, doc: null }
         ])
         expect(result.meta).toEqual({ totalRows: Option.some(29), offset: Option.none(), updateSeq: Option.none() })
@@ -170,7 +177,10 @@ describe("views and _all_docs rows without a document", () => {
         `{"offset":0,"total_rows":14,"rows":[{"key":"zz","error":"not_found"},{"id":"doc1","key":"doc1","value":{"rev":"5-a","deleted":true},"doc":null}]}\n`
       const rows = yield* withDb(
         [allDocs(MockCouch.raw(200, body, { "content-type": "application/json" }))],
-        (db) => rowsOf(View.stream(View.allDocs(db), { keys: ["zz", "doc1"] }, { value: View.AllDocsValue, doc: Doc }))
+        (db) =>
+          rowsOf(
+            View.stream(Database.allDocs(db), { keys: ["zz", "doc1"], valueSchema: View.AllDocsValue, schema: Doc })
+          )
       )
       expect(rows).toEqual([
         { key: "zz", error: "not_found" },
@@ -182,16 +192,28 @@ describe("views and _all_docs rows without a document", () => {
     Effect.gen(function*() {
       const Lenient = Schema.transform(Schema.Unknown, Schema.String, { decode: String, encode: (s) => s })
       const body =
-        `{"total_rows":2,"offset":0,"rows":[\r\n{"id":"a","key":1,"value":{"_id":"b1"},"doc":{"_id":"b1","v":1}},\r\n{"id":"a","key":2,"value":{"_id":"nope"},"doc":null}\r\n]}\n`
+        `{"total_rows":2,"offset":0,"rows":[\r\n{"id":"a","key":1,"value":{"_id":"b1"},"doc":{"_id":"b1","_rev":"1-b","v":1}},\r\n{"id":"a","key":2,"value":{"_id":"nope"},"doc":null}\r\n]}\n`
       const route = MockCouch.route("GET", "/db/_design/app/_view/linked", MockCouch.chunked(200, [body]))
       const typed = yield* withDb(
         [route],
-        (db) => rowsOf(View.stream(View.view(db, "app", "linked"), { include_docs: true }, { doc: Doc }))
+        (db) =>
+          rowsOf(
+            View.stream(DesignDocument.view(Database.designDocument(db, "app"), "linked"), {
+              include_docs: true,
+              schema: Doc
+            })
+          )
       )
-      expect(typed.map((row) => row.doc)).toEqual([{ _id: "b1", v: 1 }, null])
+      expect(typed.map((row) => row.doc)).toEqual([{ _id: "b1", _rev: "1-b", v: 1 }, null])
       const lenient = yield* withDb(
         [route],
-        (db) => rowsOf(View.stream(View.view(db, "app", "linked"), { include_docs: true }, { doc: Lenient }))
+        (db) =>
+          rowsOf(
+            View.stream(DesignDocument.view(Database.designDocument(db, "app"), "linked"), {
+              include_docs: true,
+              schema: Lenient
+            })
+          )
       )
       expect(lenient.map((row) => row.doc)).toEqual(["[object Object]", null])
     }))

@@ -2,7 +2,7 @@
  * How the feeds flow: interruption aborts the request, a slow consumer reads only what it
  * pulls, and `lastSeq` follows the rows (`seq_interval` included).
  */
-import { Changes, View } from "@effect-couchdb/client"
+import { Changes, Database, View } from "@effect-couchdb/client"
 import { MockCouch } from "@effect-couchdb/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Fiber, Option, Stream } from "effect"
@@ -35,7 +35,7 @@ describe("interruption and backpressure", () => {
     const { counter, reply } = endlessView()
     return Effect.gen(function*() {
       const whileReading: Array<boolean> = []
-      const rows = yield* View.stream(View.allDocs(yield* database)).pipe(
+      const rows = yield* View.stream(Database.allDocs(yield* database)).pipe(
         Stream.tap(() => Effect.map(sent, (request) => whileReading.push(request.aborted()))),
         Stream.take(3),
         Stream.runCollect
@@ -95,7 +95,7 @@ describe("interruption and backpressure", () => {
   it.live("nothing is read in the background while the consumer is busy", () => {
     const { counter, reply } = endlessView()
     return Effect.gen(function*() {
-      const feed = yield* View.open(View.allDocs(yield* database))
+      const feed = yield* View.open(Database.allDocs(yield* database))
       const pull = yield* Stream.toPull(feed.rows)
       const first = yield* pull
       expect(Chunk.toReadonlyArray(first).map((row) => row.id)).toEqual(["r1"])
@@ -111,7 +111,7 @@ describe("interruption and backpressure", () => {
   it.effect("View.open reads the body only up to the rows", () => {
     const { counter, reply } = endlessView()
     return Effect.gen(function*() {
-      const feed = yield* View.open(View.allDocs(yield* database))
+      const feed = yield* View.open(Database.allDocs(yield* database))
       expect(Option.getOrNull((yield* feed.meta).totalRows)).toBe(1_000_000_000)
       expect(counter.produced).toBe(1)
       const [row] = yield* feed.rows.pipe(Stream.take(1), Stream.runCollect, Effect.map(Chunk.toReadonlyArray))
@@ -135,7 +135,7 @@ describe("interruption and backpressure", () => {
       yield* Fiber.interrupt(follower)
       expect(request?.aborted()).toBe(true)
 
-      const opening = yield* Effect.fork(Effect.scoped(View.open(View.allDocs(db))))
+      const opening = yield* Effect.fork(Effect.scoped(View.open(Database.allDocs(db))))
       const requests = yield* waitForRequest(2)
       yield* Effect.sleep("30 millis")
       expect(requests[1]?.aborted()).toBe(false)

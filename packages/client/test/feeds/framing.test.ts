@@ -2,7 +2,7 @@
  * How the views and `_changes` feeds read their bodies: chunk boundaries in awkward places
  * (inside characters, rows, escapes), and the layouts of CouchDB and pouchdb-server.
  */
-import { Changes, View } from "@effect-couchdb/client"
+import { Changes, Database, DesignDocument, View } from "@effect-couchdb/client"
 import { MockCouch } from "@effect-couchdb/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, Schema } from "effect"
@@ -39,7 +39,7 @@ describe("chunk boundaries", () => {
       expect(offsets.length).toBe(27)
       for (const chunks of [cutAt(unicodeView, offsets), perByte(unicodeView)]) {
         const rows = yield* withDb([allDocs(MockCouch.chunked(200, chunks))], (db) =>
-          rowsOf(View.stream(View.allDocs(db))))
+          rowsOf(View.stream(Database.allDocs(db))))
         expect(rows).toEqual(unicodeRows)
       }
     }))
@@ -75,7 +75,7 @@ describe("chunk boundaries", () => {
       for (const chunks of everyTwoWayCut(body)) {
         const result = yield* withDb([allDocs(MockCouch.chunked(200, chunks))], (db) =>
           Effect.scoped(Effect.gen(function*() {
-            const feed = yield* View.open(View.allDocs(db))
+            const feed = yield* View.open(Database.allDocs(db))
             const meta = yield* feed.meta
             return { meta, rows: yield* rowsOf(feed.rows) }
           })))
@@ -129,7 +129,7 @@ describe("chunk boundaries", () => {
           [allDocs(MockCouch.chunked(200, chunks))],
           (db) =>
             Effect.scoped(Effect.gen(function*() {
-              const feed = yield* View.open(View.allDocs(db), { include_docs: true })
+              const feed = yield* View.open(Database.allDocs(db), { include_docs: true })
               const read = yield* rowsOf(feed.rows)
               return { read, meta: yield* feed.meta }
             }))
@@ -148,7 +148,7 @@ describe("chunk boundaries", () => {
       expect(body).toContain(String.raw`"value":"\\\""}`)
       for (const chunks of [cutAt(body, aroundEscapes(body)), perByte(body), ...everyTwoWayCut(body)]) {
         const read = yield* withDb([allDocs(MockCouch.chunked(200, chunks))], (db) =>
-          rowsOf(View.stream(View.allDocs(db))))
+          rowsOf(View.stream(Database.allDocs(db))))
         expect(read.map((row) =>
           row.value
         )).toEqual(values)
@@ -180,9 +180,10 @@ describe("body layouts", () => {
 
   it.scoped("pouchdb-server single-line bodies, sent with Content-Length", () =>
     Effect.gen(function*() {
-      const feed = yield* View.open(View.allDocs(yield* database), { limit: 3 }, {
-        key: Schema.String,
-        value: Schema.Struct({ rev: Schema.String })
+      const feed = yield* View.open(Database.allDocs(yield* database), {
+        limit: 3,
+        keySchema: Schema.String,
+        valueSchema: Schema.Struct({ rev: Schema.String })
       })
       expect(yield* feed.meta).toEqual({ totalRows: Option.some(14), offset: Option.some(0), updateSeq: Option.none() })
       const rows = yield* rowsOf(feed.rows)
@@ -198,7 +199,7 @@ describe("body layouts", () => {
 
   it.scoped("offset before total_rows, and update_seq after the rows (known once they are drained)", () =>
     Effect.gen(function*() {
-      const feed = yield* View.open(View.allDocs(yield* database), { update_seq: true })
+      const feed = yield* View.open(Database.allDocs(yield* database), { update_seq: true })
       expect(yield* feed.meta).toEqual({ totalRows: Option.some(5), offset: Option.some(1), updateSeq: Option.none() })
       expect(yield* rowsOf(feed.rows)).toEqual([{ key: "a", id: "r1", value: 1 }, { key: "b", id: "r2", value: 1 }])
       expect(yield* feed.meta).toEqual({ totalRows: Option.some(5), offset: Option.some(1), updateSeq: Option.some(7) })
@@ -209,7 +210,7 @@ describe("body layouts", () => {
 
   it.scoped("CouchDB's update_seq in the meta line is known as soon as the view is open", () =>
     Effect.gen(function*() {
-      const feed = yield* View.open(View.allDocs(yield* database), { update_seq: true })
+      const feed = yield* View.open(Database.allDocs(yield* database), { update_seq: true })
       expect((yield* feed.meta).updateSeq).toEqual(Option.some("3-g1AAAAB"))
       expect(yield* rowsOf(feed.rows)).toHaveLength(1)
     }).pipe(Effect.provide(Couch(allDocs(MockCouch.chunked(200, [
@@ -221,7 +222,7 @@ describe("body layouts", () => {
 
   it.scoped("a Sync Gateway style trailer: total_rows and update_seq after the rows", () =>
     Effect.gen(function*() {
-      const feed = yield* View.open(View.allDocs(yield* database))
+      const feed = yield* View.open(Database.allDocs(yield* database))
       expect((yield* feed.meta).totalRows).toEqual(Option.none())
       expect(yield* rowsOf(feed.rows)).toEqual([{ id: "a", key: "a", value: 1 }, { id: "b", key: "b", value: 2 }])
       expect(yield* feed.meta).toEqual({ totalRows: Option.some(2), offset: Option.none(), updateSeq: Option.some(5) })
@@ -241,9 +242,10 @@ describe("body layouts", () => {
         const route = MockCouch.route("GET", "/db/_design/app/_view/count", MockCouch.raw(200, body))
         const result = yield* withDb([route], (db) =>
           Effect.scoped(Effect.gen(function*() {
-            const feed = yield* View.open(View.view(db, "app", "count"), { group: true }, {
-              key: Schema.String,
-              value: Schema.Number
+            const feed = yield* View.open(DesignDocument.view(Database.designDocument(db, "app"), "count"), {
+              group: true,
+              keySchema: Schema.String,
+              valueSchema: Schema.Number
             })
             return { rows: yield* rowsOf(feed.rows), meta: yield* feed.meta }
           })))
@@ -265,7 +267,7 @@ describe("body layouts", () => {
         for (const chunks of [[body], perByte(body)]) {
           const result = yield* withDb([allDocs(MockCouch.chunked(200, chunks))], (db) =>
             Effect.scoped(Effect.gen(function*() {
-              const feed = yield* View.open(View.allDocs(db))
+              const feed = yield* View.open(Database.allDocs(db))
               return { rows: yield* rowsOf(feed.rows), meta: yield* feed.meta }
             })))
           expect(result.rows).toEqual([])

@@ -2,7 +2,7 @@
  * Shared by the feed tests: the client over MockCouch, the body layouts CouchDB 3.x sends,
  * ways to cut a body into chunks, and a drain that keeps both the rows and the error.
  */
-import { CouchAuth, CouchClient, type Resource } from "@effect-couchdb/client"
+import { CouchAuth, CouchClient, type Database } from "@effect-couchdb/client"
 import { MockCouch } from "@effect-couchdb/testing"
 import { Chunk, Effect, Either, Layer, Stream } from "effect"
 
@@ -16,12 +16,12 @@ export const Couch = (...routes: ReadonlyArray<MockCouch.Route>) =>
   )
 
 /** Database `db` of the client. */
-export const database = Effect.map(CouchClient.CouchClient, (couch) => couch.resource("db"))
+export const database = Effect.map(CouchClient.CouchClient, (couch) => couch.database("db"))
 
 /** Runs `f` on database `db` of a client over MockCouch answering with `routes`. */
 export const withDb = <A, E, R>(
   routes: ReadonlyArray<MockCouch.Route>,
-  f: (db: Resource.Resource) => Effect.Effect<A, E, R>
+  f: (db: Database.Database) => Effect.Effect<A, E, R>
 ) => Effect.flatMap(database, f).pipe(Effect.provide(Couch(...routes)))
 
 type Answer = MockCouch.Reply | ((request: MockCouch.RecordedRequest) => MockCouch.Reply)

@@ -1,7 +1,7 @@
 /**
  * How view and `_changes` parameters are sent: query string, JSON values, POST bodies.
  */
-import { Changes, View } from "@effect-couchdb/client"
+import { Changes, Database, DesignDocument, View } from "@effect-couchdb/client"
 import { MockCouch } from "@effect-couchdb/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
@@ -13,11 +13,13 @@ describe("view parameters on the wire", () => {
   it.effect("keys go in a POST body as {\"keys\":[...]}, the other parameters stay in the query", () =>
     Effect.gen(function*() {
       const keys = ["a", null, 1, ["x", {}], { k: true }]
-      yield* Stream.runDrain(View.stream(View.view(yield* database, "_design/app", "by_type"), {
-        keys,
-        include_docs: true,
-        limit: 2
-      }))
+      yield* Stream.runDrain(
+        View.stream(DesignDocument.view(Database.designDocument(yield* database, "_design/app"), "by_type"), {
+          keys,
+          include_docs: true,
+          limit: 2
+        })
+      )
       const request = yield* sent
       expect(request.method).toBe("POST")
       expect(request.path).toBe("/db/_design/app/_view/by_type")
@@ -28,24 +30,25 @@ describe("view parameters on the wire", () => {
 
   it.effect("key, startkey and endkey are JSON; null is sent as null and undefined is left out", () =>
     Effect.gen(function*() {
-      const cases: ReadonlyArray<readonly [View.ViewParams & { readonly keys?: undefined }, Record<string, string>]> = [
-        [{ key: "a" }, { key: "\"a\"" }],
-        [{ key: 42 }, { key: "42" }],
-        [{ key: true }, { key: "true" }],
-        [{ key: null }, { key: "null" }],
-        [{ key: undefined, startkey: null, endkey: undefined }, { startkey: "null" }],
-        [{ startkey: ["odd", 5], endkey: ["odd", {}] }, { startkey: "[\"odd\",5]", endkey: "[\"odd\",{}]" }],
-        [{ start_key: "é/&=?", end_key: "a\"b" }, { start_key: "\"é/&=?\"", end_key: "\"a\\\"b\"" }],
-        [{ startkey: "a", startkey_docid: "doc 1", endkey_docid: "doc\"2" }, {
-          startkey: "\"a\"",
-          startkey_docid: "doc 1",
-          endkey_docid: "doc\"2"
-        }]
-      ]
+      const cases: ReadonlyArray<readonly [View.QueryOptions & { readonly keys?: undefined }, Record<string, string>]> =
+        [
+          [{ key: "a" }, { key: "\"a\"" }],
+          [{ key: 42 }, { key: "42" }],
+          [{ key: true }, { key: "true" }],
+          [{ key: null }, { key: "null" }],
+          [{ key: undefined, startkey: null, endkey: undefined }, { startkey: "null" }],
+          [{ startkey: ["odd", 5], endkey: ["odd", {}] }, { startkey: "[\"odd\",5]", endkey: "[\"odd\",{}]" }],
+          [{ start_key: "é/&=?", end_key: "a\"b" }, { start_key: "\"é/&=?\"", end_key: "\"a\\\"b\"" }],
+          [{ startkey: "a", startkey_docid: "doc 1", endkey_docid: "doc\"2" }, {
+            startkey: "\"a\"",
+            startkey_docid: "doc 1",
+            endkey_docid: "doc\"2"
+          }]
+        ]
       for (const [params, query] of cases) {
         const requests = yield* withDb(
           [emptyView],
-          (db) => Effect.zipRight(Stream.runDrain(View.stream(View.allDocs(db), params)), MockCouch.requests)
+          (db) => Effect.zipRight(Stream.runDrain(View.stream(Database.allDocs(db), params)), MockCouch.requests)
         )
         expect(requests[0]?.method).toBe("GET")
         expect(Object.fromEntries(requests[0]?.query ?? [])).toEqual(query)
@@ -54,20 +57,22 @@ describe("view parameters on the wire", () => {
 
   it.effect("booleans are true/false, numbers and enums as they are; the query string is percent-encoded", () =>
     Effect.gen(function*() {
-      yield* Stream.runDrain(View.stream(View.view(yield* database, "app", "count"), {
-        descending: true,
-        inclusive_end: false,
-        reduce: false,
-        group: true,
-        group_level: 2,
-        update: "lazy",
-        stable: false,
-        stale: "ok",
-        limit: 10,
-        skip: 0,
-        update_seq: true,
-        key: "a b&c"
-      }))
+      yield* Stream.runDrain(
+        View.stream(DesignDocument.view(Database.designDocument(yield* database, "app"), "count"), {
+          descending: true,
+          inclusive_end: false,
+          reduce: false,
+          group: true,
+          group_level: 2,
+          update: "lazy",
+          stable: false,
+          stale: "ok",
+          limit: 10,
+          skip: 0,
+          update_seq: true,
+          key: "a b&c"
+        })
+      )
       const request = yield* sent
       expect(Object.fromEntries(request.query)).toEqual({
         descending: "true",

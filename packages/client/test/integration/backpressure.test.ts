@@ -1,4 +1,4 @@
-import { CouchAuth, CouchClient, View } from "@effect-couchdb/client"
+import { CouchAuth, CouchClient, Database, View } from "@effect-couchdb/client"
 import { type HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
@@ -62,7 +62,7 @@ describe("a slow consumer over a real socket", () => {
         const server = yield* endlessView
         const rows = yield* Effect.gen(function*() {
           const couch = yield* CouchClient.CouchClient
-          return yield* View.stream(couch.resource("db", "_all_docs"), { include_docs: true }).pipe(
+          return yield* View.stream(Database.allDocs(couch.database("db")), { include_docs: true }).pipe(
             Stream.tap(() => Effect.sleep("2 millis")),
             Stream.take(200),
             Stream.runCollect

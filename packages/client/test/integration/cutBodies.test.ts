@@ -5,7 +5,7 @@
  * fails with a `TransportError` of kind `Reset` saying the body was cut short. The server
  * writes exact HTTP/1.1 bytes on a TCP socket, then closes it (FIN), so nothing races.
  */
-import { Changes, CouchAuth, CouchClient, View } from "@effect-couchdb/client"
+import { Changes, CouchAuth, CouchClient, Database, View } from "@effect-couchdb/client"
 import type { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
@@ -74,7 +74,7 @@ const feeds: ReadonlyArray<{
     body: `{"total_rows":2,"offset":0,"rows":[\r\n${
       [1, 2].map((i) => JSON.stringify({ id: `d${i}`, key: i, value: null })).join(",\r\n")
     }\r\n]}\n`,
-    read: (couch) => View.stream(View.allDocs(couch.resource("db")))
+    read: (couch) => View.stream(Database.allDocs(couch.database("db")))
   },
   {
     name: "a normal _changes feed",
@@ -82,19 +82,19 @@ const feeds: ReadonlyArray<{
     body: `{"results":[\n${JSON.stringify(row(1))},\r\n${
       JSON.stringify(row(2))
     }\n],\n"last_seq":"2-g1AA","pending":0}\n`,
-    read: (couch) => Changes.stream(couch.resource("db"))
+    read: (couch) => Changes.stream(couch.database("db"))
   },
   {
     name: "a continuous _changes feed",
     contentType: "application/json",
     body: `${JSON.stringify(row(1))}\n${JSON.stringify(row(2))}\n{"last_seq":"2-g1AA","pending":0}\n`,
-    read: (couch) => Changes.stream(couch.resource("db"), { feed: "continuous" })
+    read: (couch) => Changes.stream(couch.database("db"), { feed: "continuous" })
   },
   {
     name: "an eventsource _changes feed",
     contentType: "text/event-stream",
     body: [1, 2].map((i) => `data: ${JSON.stringify(row(i))}\nid: ${i}-g1AA\n\n`).join(""),
-    read: (couch) => Changes.stream(couch.resource("db"), { feed: "eventsource" })
+    read: (couch) => Changes.stream(couch.database("db"), { feed: "eventsource" })
   }
 ]
 

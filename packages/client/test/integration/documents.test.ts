@@ -1,4 +1,4 @@
-import { CouchClient, CouchError } from "@effect-couchdb/client"
+import { CouchClient, CouchError, Resource } from "@effect-couchdb/client"
 import { TestCouch } from "@effect-couchdb/embedded"
 import * as VitestCouch from "@effect-couchdb/embedded/VitestCouch"
 import { NodeHttpClient } from "@effect/platform-node"
@@ -31,7 +31,7 @@ describe("databases and documents on a real server", () => {
 
   it.scoped("writes, reads, updates and deletes a document with revisions", () =>
     Effect.gen(function*() {
-      const db = yield* TestCouch.withDatabase("test/crud")
+      const db = Resource.of(yield* TestCouch.withDatabase("test/crud"))
       const doc = db.document("todo/1 ü+&=?#")
       const created = yield* doc.putJson(Ok, { json: { title: "write tests", done: false } })
       expect(created.id).toBe("todo/1 ü+&=?#")
@@ -64,7 +64,7 @@ describe("databases and documents on a real server", () => {
 
   it.scoped("keeps the literal slash of _design and _local ids", () =>
     Effect.gen(function*() {
-      const db = yield* TestCouch.withDatabase("test/ddoc")
+      const db = Resource.of(yield* TestCouch.withDatabase("test/ddoc"))
       const ddoc = db.document("_design/app")
       expect(ddoc.url.endsWith("/_design/app")).toBe(true)
       yield* ddoc.put({ json: { views: {} } })
@@ -78,7 +78,7 @@ describe("databases and documents on a real server", () => {
 
   it.scoped("stores and reads attachments whose names hold slashes", () =>
     Effect.gen(function*() {
-      const db = yield* TestCouch.withDatabase("test/att")
+      const db = Resource.of(yield* TestCouch.withDatabase("test/att"))
       const bytes = new Uint8Array(1000).map((_, i) => i % 251)
       const put = yield* db.document("doc").attachment("dir/file 1.bin").putJson(Ok, {
         body: bytes,
@@ -92,7 +92,7 @@ describe("databases and documents on a real server", () => {
 
   it.scoped("uploads a body given as a stream", () =>
     Effect.gen(function*() {
-      const db = yield* TestCouch.withDatabase("test/stream-body")
+      const db = Resource.of(yield* TestCouch.withDatabase("test/stream-body"))
       const parts = ["{\"title\":\"stre", "amed\",\"done\":", "true}"]
       const body = Stream.fromIterable(parts).pipe(Stream.encodeText)
       yield* db.document("s1").put({ body, contentType: "application/json" })
