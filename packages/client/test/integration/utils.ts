@@ -1,4 +1,4 @@
-import { CouchAuth, CouchClient, CouchUrl } from "@effect-couchdb/client"
+import { CouchAuth, CouchClient, CouchUrl, Database } from "@effect-couchdb/client"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Effect, Either, Layer, Redacted } from "effect"
 import { inject } from "vitest"
@@ -37,3 +37,14 @@ export const withDatabase = (prefix: string) =>
   )
 
 export const adminPassword = Redacted.value(server.credentials.password)
+
+/** A fresh database handle for the test, created now and deleted when its scope closes. */
+export const freshDatabase = (prefix: string) =>
+  Effect.acquireRelease(
+    Effect.gen(function*() {
+      const db = (yield* CouchClient.CouchClient).database(dbName(prefix))
+      yield* Database.create(db)
+      return db
+    }),
+    (db) => Effect.ignore(Database.remove(db))
+  )
