@@ -5,13 +5,14 @@
  * @since 0.2.0
  */
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { dual } from "effect/Function"
 import * as Schema from "effect/Schema"
 import type { Attachment } from "./Attachment.js"
 import { Seq } from "./Changes.js"
 import type { CouchAuth } from "./CouchAuth.js"
 import type { Service } from "./CouchClient.js"
-import type { CouchError } from "./CouchError.js"
+import { type CouchError, InvalidRequest } from "./CouchError.js"
 import type { DesignDocument } from "./DesignDocument.js"
 import * as Document from "./Document.js"
 import type * as Handle from "./Handle.js"
@@ -179,6 +180,12 @@ export interface Info extends Schema.Schema.Type<typeof Info> {}
 export const Ok = Schema.Struct({ ok: Schema.Literal(true) })
 
 /**
+ * @since 0.2.0
+ * @category models
+ */
+export interface Ok extends Schema.Schema.Type<typeof Ok> {}
+
+/**
  * The database's information (`GET /{db}`). A missing database is `NotFound`.
  *
  * @since 0.2.0
@@ -309,3 +316,211 @@ export const postBatched: {
         )
     )
 )
+
+/**
+ * Revisions per document id: the body of `_revs_diff`, `_missing_revs` and `_purge`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RevsById {
+  readonly [id: string]: ReadonlyArray<string>
+}
+
+/**
+ * The answer of `_revs_diff`: for each document with revisions the database lacks, those
+ * `missing` revisions and the leaves it has that could be their ancestors.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const RevsDiff = Schema.Record({
+  key: Schema.String,
+  value: Schema.Struct({
+    missing: Schema.Array(Schema.String),
+    possible_ancestors: Schema.optional(Schema.Array(Schema.String))
+  })
+})
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type RevsDiff = Schema.Schema.Type<typeof RevsDiff>
+
+/**
+ * Which of the given revisions the database lacks (`POST /{db}/_revs_diff`), as replication
+ * asks. Documents whose revisions are all there are left out of the answer.
+ *
+ * @since 0.2.0
+ * @category replication
+ */
+export const revsDiff: Handle.OperationWith<Database, RevsById, RevsDiff> = Endpoint.makeWith(
+  (_, revs: RevsById) => ({ method: "POST", path: ["_revs_diff"], json: revs }),
+  Endpoint.json(RevsDiff)
+)
+
+/**
+ * The answer of `_missing_revs`: `{"missing_revs": {id: [rev, …]}}`.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const MissingRevs = Schema.Struct({
+  missing_revs: Schema.Record({ key: Schema.String, value: Schema.Array(Schema.String) })
+})
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface MissingRevs extends Schema.Schema.Type<typeof MissingRevs> {}
+
+/**
+ * Which of the given revisions the database lacks, per document (`POST /{db}/_missing_revs`,
+ * the older form of `revsDiff`, without ancestors). pouchdb-server lacks it.
+ *
+ * @since 0.2.0
+ * @category replication
+ */
+export const missingRevs: Handle.OperationWith<Database, RevsById, MissingRevs["missing_revs"]> = Endpoint
+  .makeWith(
+    (_, revs: RevsById) => ({ method: "POST", path: ["_missing_revs"], json: revs }),
+    (response) => Effect.map(response.decode(MissingRevs), (body) => body.missing_revs)
+  )
+
+const positiveInt = (what: string, n: number): Either.Either<number, InvalidRequest> =>
+  Number.isSafeInteger(n) && n > 0
+    ? Either.right(n)
+    : Either.left(new InvalidRequest({ description: `${what}: ${n} is not a positive integer` }))
+
+/**
+ * How many revisions of each document the database remembers (`GET /{db}/_revs_limit`;
+ * 1000 by default). pouchdb-server lacks it.
+ *
+ * @since 0.2.0
+ * @category maintenance
+ */
+export const revsLimit = (self: Database): Effect.Effect<number, CouchError, CouchAuth> =>
+  Effect.flatMap(Endpoint.send(self, { method: "GET", path: ["_revs_limit"] }), Endpoint.json(Schema.Int))
+
+/**
+ * Sets how many revisions of each document the database remembers (`PUT /{db}/_revs_limit`
+ * with the bare number). Not a positive integer is an `InvalidRequest`, sent nowhere (CouchDB
+ * would answer 500).
+ *
+ * @since 0.2.0
+ * @category maintenance
+ */
+export const setRevsLimit: Handle.OperationWith<Database, number, Ok> = Endpoint.makeWith(
+  (_, limit: number) =>
+    Either.map(positiveInt("Database.setRevsLimit", limit), (json) => ({ method: "PUT", path: ["_revs_limit"], json })),
+  Endpoint.json(Ok)
+)
+
+/**
+ * The answer of `_purge`: the revisions purged per document (none for unknown ones).
+ * `purge_seq` is `null` on CouchDB 2+, a number on 1.x.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const Purged = Schema.Struct({
+  purge_seq: Schema.NullOr(Seq),
+  purged: Schema.Record({ key: Schema.String, value: Schema.Array(Schema.String) })
+})
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface Purged extends Schema.Schema.Type<typeof Purged> {}
+
+/**
+ * Removes document revisions for good, as if never written (`POST /{db}/_purge`): they do
+ * not replicate, and views drop them. Unlike a delete, nothing is left behind. Purging the
+ * only leaf of a document removes the document. pouchdb-server lacks it.
+ *
+ * @since 0.2.0
+ * @category maintenance
+ */
+export const purge: Handle.OperationWith<Database, RevsById, Purged> = Endpoint.makeWith(
+  (_, revs: RevsById) => ({ method: "POST", path: ["_purge"], json: revs }),
+  Endpoint.json(Purged)
+)
+
+/**
+ * How many purges the database remembers for its indexes and replicas to catch up with
+ * (`GET /{db}/_purged_infos_limit`; 1000 by default). pouchdb-server lacks it.
+ *
+ * @since 0.2.0
+ * @category maintenance
+ */
+export const purgedInfosLimit = (self: Database): Effect.Effect<number, CouchError, CouchAuth> =>
+  Effect.flatMap(Endpoint.send(self, { method: "GET", path: ["_purged_infos_limit"] }), Endpoint.json(Schema.Int))
+
+/**
+ * Sets how many purges the database remembers (`PUT /{db}/_purged_infos_limit` with the bare
+ * number). Not a positive integer is an `InvalidRequest`, sent nowhere.
+ *
+ * @since 0.2.0
+ * @category maintenance
+ */
+export const setPurgedInfosLimit: Handle.OperationWith<Database, number, Ok> = Endpoint.makeWith(
+  (_, limit: number) =>
+    Either.map(
+      positiveInt("Database.setPurgedInfosLimit", limit),
+      (json) => ({ method: "PUT", path: ["_purged_infos_limit"], json })
+    ),
+  Endpoint.json(Ok)
+)
+
+// CouchDB answers 415 to these POSTs unless they say their (empty) body is JSON.
+const jsonPost = (self: Database, path: string) =>
+  Endpoint.send(self, { method: "POST", path: [path], headers: { "content-type": "application/json" } })
+
+/**
+ * Starts compacting the database (`POST /{db}/_compact`; 202 Accepted): old revisions'
+ * bodies and unused space are dropped in the background, watch `compact_running` in `info`
+ * or `Server.activeTasks`. Needs a database admin.
+ *
+ * @since 0.2.0
+ * @category maintenance
+ */
+export const compact = (self: Database): Effect.Effect<Ok, CouchError, CouchAuth> =>
+  Effect.flatMap(jsonPost(self, "_compact"), Endpoint.json(Ok))
+
+/**
+ * Removes the index files of views no design document uses any more
+ * (`POST /{db}/_view_cleanup`; 202 Accepted). Needs a database admin.
+ *
+ * @since 0.2.0
+ * @category maintenance
+ */
+export const viewCleanup = (self: Database): Effect.Effect<Ok, CouchError, CouchAuth> =>
+  Effect.flatMap(jsonPost(self, "_view_cleanup"), Endpoint.json(Ok))
+
+/**
+ * The answer of `_ensure_full_commit`.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const FullCommit = Schema.Struct({ ok: Schema.Literal(true), instance_start_time: Schema.String })
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface FullCommit extends Schema.Schema.Type<typeof FullCommit> {}
+
+/**
+ * Asks the server to write pending changes to disk (`POST /{db}/_ensure_full_commit`), as
+ * replicators do before a checkpoint. CouchDB 2+ commits every write before answering, so
+ * there it only answers; `instance_start_time` tells whether the database was reopened.
+ *
+ * @since 0.2.0
+ * @category maintenance
+ */
+export const ensureFullCommit = (self: Database): Effect.Effect<FullCommit, CouchError, CouchAuth> =>
+  Effect.flatMap(jsonPost(self, "_ensure_full_commit"), Endpoint.json(FullCommit))

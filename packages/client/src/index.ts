@@ -69,6 +69,21 @@ export * as Partition from "./Partition.js"
 export * as Resource from "./Resource.js"
 
 /**
+ * @since 0.2.0
+ */
+export * as Security from "./Security.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Server from "./Server.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Session from "./Session.js"
+
+/**
  * @since 0.1.0
  */
 export * as View from "./View.js"
