@@ -36,6 +36,8 @@ export interface RecordedRequest {
   readonly headers: Readonly<Record<string, string>>
   /** The body as text, when there was one. */
   readonly body: string | undefined
+  /** The body's exact bytes, when there was one (binary bodies do not survive as text). */
+  readonly bodyBytes: Uint8Array | undefined
   /** True once the client aborted the request (e.g. a stream was interrupted). */
   readonly aborted: () => boolean
 }
@@ -183,17 +185,17 @@ export class MockCouch extends Context.Tag("@effect-couchdb/testing/MockCouch")<
 const encoder = new TextEncoder()
 const toBytes = (chunk: Uint8Array | string) => typeof chunk === "string" ? encoder.encode(chunk) : chunk
 
-const bodyText = (body: HttpBody.HttpBody): Effect.Effect<string | undefined> => {
+const bodyBytes = (body: HttpBody.HttpBody): Effect.Effect<Uint8Array | undefined> => {
   switch (body._tag) {
     case "Empty":
       return Effect.succeed(undefined)
     case "Uint8Array":
-      return Effect.succeed(new TextDecoder().decode(body.body))
+      return Effect.succeed(body.body)
     case "Raw":
-      return Effect.succeed(typeof body.body === "string" ? body.body : String(body.body))
+      return Effect.succeed(encoder.encode(typeof body.body === "string" ? body.body : String(body.body)))
     case "Stream":
       return Stream.runCollect(body.stream).pipe(
-        Effect.map((chunks) => new TextDecoder().decode(concat(Chunk.toReadonlyArray(chunks)))),
+        Effect.map((chunks) => concat(Chunk.toReadonlyArray(chunks))),
         Effect.orElseSucceed(() => undefined)
       )
     case "FormData":
@@ -260,14 +262,15 @@ export const make = (routes: ReadonlyArray<Route>): Effect.Effect<{
     const recorded: Array<RecordedRequest> = []
     const client = HttpClient.make((request: HttpClientRequest.HttpClientRequest, url, signal) =>
       Effect.gen(function*() {
-        const body = yield* bodyText(request.body)
+        const bytes = yield* bodyBytes(request.body)
         const seen: RecordedRequest = {
           method: request.method,
           url,
           path: url.pathname,
           query: url.searchParams,
           headers: { ...request.headers },
-          body,
+          body: bytes === undefined ? undefined : new TextDecoder().decode(bytes),
+          bodyBytes: bytes,
           aborted: () => signal.aborted
         }
         recorded.push(seen)

@@ -1,6 +1,6 @@
 import { CouchClient, Database, Document } from "@effect-couchdb/client"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Equal, Option, Schema } from "effect"
+import { Chunk, Effect, Equal, Option, Schema, Stream } from "effect"
 import { AdminLive, dbName } from "./utils.js"
 
 const Order = Schema.Struct({ customer: Schema.String, total: Schema.Number, placed: Schema.Date })
@@ -125,5 +125,41 @@ describe("Document on a real server", () => {
       expect((yield* Effect.flip(Database.create(db)))._tag).toBe("PreconditionFailed")
       const missing = couch.database(dbName("missing"))
       expect(yield* Database.exists(missing)).toBe(false)
+    }).pipe(Effect.provide(AdminLive)))
+
+  it.scoped("conflicts via new_edits=false; open_revs as JSON and as a stream; a deleted leaf is a tombstone", () =>
+    Effect.gen(function*() {
+      const db = yield* freshDatabase("conflicts")
+      const doc = Database.document(db, "c")
+      const V = Schema.Struct({ v: Schema.String })
+      const first = yield* Document.put(doc, { v: "a" }, { schema: V })
+      const forced = yield* Document.put(doc, { _rev: "1-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", v: "b" }, {
+        schema: V,
+        new_edits: false
+      })
+      expect(forced.rev).toBe("1-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")
+      const winner = yield* Document.get(doc, { conflicts: true, schema: V })
+      const loser = winner._rev === first.rev ? forced.rev : first.rev
+      expect(winner._conflicts).toEqual([loser])
+
+      const leaves = yield* Document.openRevs(doc, { open_revs: "all", schema: V })
+      expect(leaves.map((leaf) => leaf._tag === "Missing" ? "" : leaf.ok._rev).sort()).toEqual(
+        [first.rev, forced.rev].sort()
+      )
+      const asked = yield* Document.openRevs(doc, { open_revs: [first.rev, "9-99999999999999999999999999999999"] })
+      expect(asked).toEqual([
+        { _tag: "Ok", ok: { _id: "c", _rev: first.rev, v: "a" } },
+        { _tag: "Missing", missing: "9-99999999999999999999999999999999" }
+      ])
+
+      // Deleting the losing leaf leaves a tombstone among the leaves.
+      yield* Document.remove(doc, { rev: loser })
+      const streamed = yield* Document.streamOpenRevs(doc, { open_revs: "all", schema: V, revs: true }).pipe(
+        Stream.runCollect
+      )
+      const tags = Chunk.toArray(streamed).map((leaf) => leaf._tag).sort()
+      expect(tags).toEqual(["Deleted", "Ok"])
+      const tombstone = Chunk.toArray(streamed).find((leaf) => leaf._tag === "Deleted")
+      expect(tombstone?._tag === "Deleted" ? tombstone.ok._deleted : undefined).toBe(true)
     }).pipe(Effect.provide(AdminLive)))
 })
