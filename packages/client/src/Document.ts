@@ -695,7 +695,8 @@ const leafDecoder = <A, I>(schema: Schema.Schema<A, I, never> | undefined) => {
  * const program = Effect.gen(function*() {
  *   const doc = Database.document((yield* CouchClient.CouchClient).database("orders"), "o1")
  *   const leaves = yield* Document.openRevs(doc, { open_revs: "all" })
- *   return leaves.filter((leaf) => leaf._tag === "Ok").map((leaf) => leaf.ok._rev)
+ *   // The revisions of the live leaves: more than one means the document is in conflict.
+ *   return leaves.flatMap((leaf) => leaf._tag === "Ok" ? [leaf.ok._rev] : [])
  * })
  * ```
  */
@@ -797,7 +798,7 @@ export const streamOpenRevs: {
   2,
   <A, I>(self: Document, options: OpenRevsOptions & { readonly schema?: Schema.Schema<A, I, never> }) => {
     const decode = leafDecoder(options.schema)
-    return Stream.unwrap(Effect.map(
+    return Stream.unwrapScoped(Effect.map(
       Endpoint.send(self, { method: "GET", query: openRevsQuery(options), headers: { accept: "multipart/mixed" } }),
       (response): Stream.Stream<OpenRev<A>, CouchError> => {
         const fail = decodeFailure(response)
