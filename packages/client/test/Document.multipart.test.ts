@@ -186,6 +186,33 @@ describe("Document.streamOpenRevs from multipart/mixed (CouchDB 3.5 recordings 4
       ])))
   )
 
+  it.effect("leaves are read part by part as the stream is pulled: taking one reads no further", () =>
+    Effect.gen(function*() {
+      const leaf = (n: number) =>
+        `--b\r\nContent-Type: application/json\r\n\r\n{"_id":"cdoc","_rev":"${n + 1}-${"a".repeat(32)}","v":"${n}"}\r\n`
+      let produced = 0
+      const first = yield* Effect.gen(function*() {
+        const doc = yield* apiDoc("cdoc")
+        return yield* Document.streamOpenRevs(doc, { open_revs: "all", schema: V }).pipe(
+          Stream.take(1),
+          Stream.runCollect
+        )
+      }).pipe(Effect.provide(mock([
+        // An endless body, each part produced only when the client reads it.
+        MockCouch.route(
+          "GET",
+          "/api/cdoc",
+          MockCouch.lazy(200, (n) => {
+            produced = n + 1
+            return leaf(n)
+          }, { "content-type": "multipart/mixed; boundary=b" })
+        )
+      ])))
+      expect(Chunk.toArray(first).map((l) => l._tag === "Ok" ? l.ok.v : undefined)).toEqual(["0"])
+      // The first leaf ends where the second part's boundary begins: a couple of chunks, not the endless rest.
+      expect(produced).toBeLessThan(5)
+    }))
+
   it.effect("a truncated multipart body is a DecodeError, after the leaves that arrived whole", () =>
     Effect.gen(function*() {
       const seen: Array<string> = []
