@@ -36,6 +36,8 @@ export interface RecordedRequest {
   readonly headers: Readonly<Record<string, string>>
   /** The body as text, when there was one. */
   readonly body: string | undefined
+  /** The body as bytes, when there was one (binary bodies do not survive as text). */
+  readonly bodyBytes: Uint8Array | undefined
   /** True once the client aborted the request (e.g. a stream was interrupted). */
   readonly aborted: () => boolean
 }

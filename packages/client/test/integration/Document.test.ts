@@ -3,27 +3,17 @@ import { TestCouch } from "@effect-couchdb/embedded"
 import * as VitestCouch from "@effect-couchdb/embedded/VitestCouch"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Equal, Layer, Option, Schema } from "effect"
+import { Chunk, Effect, Equal, Layer, Option, Schema, Stream } from "effect"
 
 const Order = Schema.Struct({ customer: Schema.String, total: Schema.Number, placed: Schema.Date })
 
 /** A fresh database for the test, deleted when its scope closes. */
 const AdminLive = VitestCouch.layerClient.pipe(Layer.provide(NodeHttpClient.layerUndici))
 
-const freshDatabase = (prefix: string) =>
-  Effect.acquireRelease(
-    Effect.gen(function*() {
-      const db = (yield* CouchClient.CouchClient).database(yield* TestCouch.databaseName(`test/${prefix}`))
-      yield* Database.create(db)
-      return db
-    }),
-    (db) => Effect.ignore(Database.remove(db))
-  )
-
 describe("Document on a real server", () => {
   it.scoped("typed both ways: encodes on write, decodes on read, metadata added once", () =>
     Effect.gen(function*() {
-      const db = yield* freshDatabase("typed")
+      const db = yield* TestCouch.withDatabase("test/typed")
       const doc = Database.document(db, "o/1 ü")
       const placed = new Date("2026-11-30T12:00:00.000Z")
       const created = yield* Document.put(doc, { customer: "ada", total: 120, placed }, { schema: Order })
@@ -56,7 +46,7 @@ describe("Document on a real server", () => {
 
   it.scoped("a document that does not match its Schema is a DecodeError with its id and path", () =>
     Effect.gen(function*() {
-      const db = yield* freshDatabase("decode")
+      const db = yield* TestCouch.withDatabase("test/decode")
       const doc = Database.document(db, "bad")
       yield* Document.put(doc, { customer: "ada", total: "lots", placed: "2026-01-01" })
       const error = yield* Effect.flip(Document.get(doc, { schema: Order }))
@@ -70,7 +60,7 @@ describe("Document on a real server", () => {
 
   it.scoped("a value the Schema cannot encode is an InvalidRequest, and nothing is sent", () =>
     Effect.gen(function*() {
-      const db = yield* freshDatabase("encode")
+      const db = yield* TestCouch.withDatabase("test/encode")
       const doc = Database.document(db, "e")
       const error = yield* Effect.flip(
         Document.put(doc, { customer: "ada", total: 1, placed: new Date(Number.NaN) }, { schema: Order })
@@ -82,7 +72,7 @@ describe("Document on a real server", () => {
 
   it.scoped("getIfChanged is none while the revision is unchanged", () =>
     Effect.gen(function*() {
-      const db = yield* freshDatabase("etag")
+      const db = yield* TestCouch.withDatabase("test/etag")
       const doc = Database.document(db, "d")
       const { rev } = yield* Document.put(doc, { n: 1 })
       // pouchdb-server's ETag is not the rev (test-server.md), so it always answers 200 there.
@@ -95,7 +85,7 @@ describe("Document on a real server", () => {
 
   it.scoped("COPY to a new id and over an existing one; _local documents", () =>
     Effect.gen(function*() {
-      const db = yield* freshDatabase("copy")
+      const db = yield* TestCouch.withDatabase("test/copy")
       const source = Database.document(db, "src")
       yield* Document.put(source, { n: 1 })
       // ASCII only here: pouchdb-server decodes the Destination header as Latin-1, CouchDB as UTF-8 bytes.
@@ -117,7 +107,7 @@ describe("Document on a real server", () => {
   it.scoped("database handles: info, exists, post, ensure; handles are equal by path", () =>
     Effect.gen(function*() {
       const couch = yield* CouchClient.CouchClient
-      const db = yield* freshDatabase("db")
+      const db = yield* TestCouch.withDatabase("test/db")
       expect(Equal.equals(db, couch.database(db.name))).toBe(true)
       expect(Equal.equals(Database.document(db, "a"), Database.document(db, "b"))).toBe(false)
       expect(yield* Database.exists(db)).toBe(true)
@@ -129,5 +119,41 @@ describe("Document on a real server", () => {
       expect((yield* Effect.flip(Database.create(db)))._tag).toBe("PreconditionFailed")
       const missing = couch.database(yield* TestCouch.databaseName("test/missing"))
       expect(yield* Database.exists(missing)).toBe(false)
+    }).pipe(Effect.provide(AdminLive)))
+
+  it.scoped("conflicts via new_edits=false; open_revs as JSON and as a stream; a deleted leaf is a tombstone", () =>
+    Effect.gen(function*() {
+      const db = yield* TestCouch.withDatabase("test/conflicts")
+      const doc = Database.document(db, "c")
+      const V = Schema.Struct({ v: Schema.String })
+      const first = yield* Document.put(doc, { v: "a" }, { schema: V })
+      const forced = yield* Document.put(doc, { _rev: "1-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", v: "b" }, {
+        schema: V,
+        new_edits: false
+      })
+      expect(forced.rev).toBe("1-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")
+      const winner = yield* Document.get(doc, { conflicts: true, schema: V })
+      const loser = winner._rev === first.rev ? forced.rev : first.rev
+      expect(winner._conflicts).toEqual([loser])
+
+      const leaves = yield* Document.openRevs(doc, { open_revs: "all", schema: V })
+      expect(leaves.map((leaf) => leaf._tag === "Missing" ? "" : leaf.ok._rev).sort()).toEqual(
+        [first.rev, forced.rev].sort()
+      )
+      const asked = yield* Document.openRevs(doc, { open_revs: [first.rev, "9-99999999999999999999999999999999"] })
+      expect(asked).toEqual([
+        { _tag: "Ok", ok: { _id: "c", _rev: first.rev, v: "a" } },
+        { _tag: "Missing", missing: "9-99999999999999999999999999999999" }
+      ])
+
+      // Deleting the losing leaf leaves a tombstone among the leaves.
+      yield* Document.remove(doc, { rev: loser })
+      const streamed = yield* Document.streamOpenRevs(doc, { open_revs: "all", schema: V, revs: true }).pipe(
+        Stream.runCollect
+      )
+      const tags = Chunk.toArray(streamed).map((leaf) => leaf._tag).sort()
+      expect(tags).toEqual(["Deleted", "Ok"])
+      const tombstone = Chunk.toArray(streamed).find((leaf) => leaf._tag === "Deleted")
+      expect(tombstone?._tag === "Deleted" ? tombstone.ok._deleted : undefined).toBe(true)
     }).pipe(Effect.provide(AdminLive)))
 })

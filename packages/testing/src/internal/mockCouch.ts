@@ -13,17 +13,17 @@ import { ExpectationsNotMet, UnexpectedRequest } from "./errors.js"
 const encoder = new TextEncoder()
 const toBytes = (chunk: Uint8Array | string) => typeof chunk === "string" ? encoder.encode(chunk) : chunk
 
-const bodyText = (body: HttpBody.HttpBody): Effect.Effect<string | undefined> => {
+const bodyBytes = (body: HttpBody.HttpBody): Effect.Effect<Uint8Array | undefined> => {
   switch (body._tag) {
     case "Empty":
       return Effect.succeed(undefined)
     case "Uint8Array":
-      return Effect.succeed(new TextDecoder().decode(body.body))
+      return Effect.succeed(body.body)
     case "Raw":
-      return Effect.succeed(typeof body.body === "string" ? body.body : String(body.body))
+      return Effect.succeed(encoder.encode(typeof body.body === "string" ? body.body : String(body.body)))
     case "Stream":
       return Stream.runCollect(body.stream).pipe(
-        Effect.map((chunks) => new TextDecoder().decode(concat(Chunk.toReadonlyArray(chunks)))),
+        Effect.map((chunks) => concat(Chunk.toReadonlyArray(chunks))),
         Effect.orElseSucceed(() => undefined)
       )
     case "FormData":
@@ -95,14 +95,15 @@ const build = (
   const unexpected: Array<string> = []
   const client = HttpClient.make((request: HttpClientRequest.HttpClientRequest, url, signal) =>
     Effect.gen(function*() {
-      const body = yield* bodyText(request.body)
+      const bytes = yield* bodyBytes(request.body)
       const seen: RecordedRequest = {
         method: request.method,
         url,
         path: url.pathname,
         query: url.searchParams,
         headers: { ...request.headers },
-        body,
+        body: bytes === undefined ? undefined : new TextDecoder().decode(bytes),
+        bodyBytes: bytes,
         aborted: () => signal.aborted
       }
       recorded.push(seen)
