@@ -22,7 +22,7 @@ import * as Stream from "effect/Stream"
 import type { CouchAuth } from "./CouchAuth.js"
 import type { CouchError } from "./CouchError.js"
 import * as Database from "./Database.js"
-import type { Stored } from "./Document.js"
+import * as Document from "./Document.js"
 import type * as Handle from "./Handle.js"
 import * as Endpoint from "./internal/endpoint.js"
 import * as Feed from "./internal/feed.js"
@@ -259,19 +259,23 @@ export interface QueryWith<A, I, F extends Fields = undefined> extends QueryOpti
 }
 
 /**
- * The metadata of a document read with `fields`: whatever the projection kept.
+ * The metadata of a document read with `fields`: whatever the projection kept, so even
+ * `_id` and `_rev` may be missing.
  *
  * @since 0.2.0
  * @category schemas
  */
-export const ProjectedMeta: Schema.Schema<ProjectedMeta, Schema.Schema.Encoded<typeof internal.ProjectedMeta>> =
-  internal.ProjectedMeta
+export const ProjectedMeta = Schema.Struct({
+  ...Document.Meta.fields,
+  _id: Schema.optional(Schema.String),
+  _rev: Schema.optional(Schema.String)
+})
 
 /**
  * @since 0.2.0
  * @category models
  */
-export interface ProjectedMeta extends Schema.Schema.Type<typeof internal.ProjectedMeta> {}
+export interface ProjectedMeta extends Schema.Schema.Type<typeof ProjectedMeta> {}
 
 /**
  * A document read with `fields`: what your Schema decodes from the projection (the JSON
@@ -298,7 +302,7 @@ export type Fields = ReadonlyArray<string> | undefined
  * @since 0.2.0
  * @category models
  */
-export type Found<A, F extends Fields> = [F] extends [undefined] ? Stored<A> : Projected<A>
+export type Found<A, F extends Fields> = [F] extends [undefined] ? Document.Stored<A> : Projected<A>
 
 /**
  * CouchDB's statistics of a query, with `execution_stats: true`.
@@ -355,7 +359,9 @@ const openQuery = (self: Target, query: AnyQuery) =>
   Effect.gen(function*() {
     const json = yield* internal.queryBody(query, "Mango.find")
     const response = yield* Endpoint.send(self, { method: "POST", path: ["_find"], json })
-    const decode = internal.documentDecoder(response, query.schema, query.fields !== undefined)
+    const decode = query.fields !== undefined
+      ? internal.documentDecoder(response, query.schema, ProjectedMeta, true)
+      : internal.documentDecoder(response, query.schema, Document.Meta, false)
     const meta: { -readonly [K in keyof Meta]: Meta[K] } = {
       bookmark: Option.none(),
       warning: Option.none(),

@@ -6,7 +6,7 @@
  */
 import * as Either from "effect/Either"
 import * as Predicate from "effect/Predicate"
-import * as Schema from "effect/Schema"
+import type * as Schema from "effect/Schema"
 import type { CouchResponse } from "../CouchClient.js"
 import { type DecodeError, InvalidRequest } from "../CouchError.js"
 import { Meta } from "../Document.js"
@@ -78,18 +78,6 @@ export const queryBody = (query: RawQuery, what: string): Either.Either<Record<s
   })
 }
 
-/**
- * The metadata of a document read with `fields`: whatever the projection kept, so even
- * `_id` and `_rev` may be missing.
- *
- * @internal
- */
-export const ProjectedMeta = Schema.Struct({
-  ...Meta.fields,
-  _id: Schema.optional(Schema.String),
-  _rev: Schema.optional(Schema.String)
-})
-
 /** The metadata fields besides `_id` and `_rev`: a document with none of them takes the fast path. */
 const otherMetaKeys = Object.keys(Meta.fields).filter((key) => key !== "_id" && key !== "_rev")
 
@@ -112,19 +100,19 @@ const plainDocument = (value: unknown, projected: boolean): Record<string, unkno
 
 /**
  * The decoder of `_find`'s documents: with `schema`, the document's own fields decoded by it
- * plus its metadata; without one, the JSON object as it is, its metadata checked. With
- * `projected` (a query with `fields`) `_id` and `_rev` may be missing.
+ * plus its metadata (decoded with `meta`); without one, the JSON object as it is, its
+ * metadata checked. With `projected` (a query with `fields`, and `meta` then has `_id` and
+ * `_rev` optional) they may be missing.
  *
  * @internal
  */
-export const documentDecoder = <A, I>(
+export const documentDecoder = <A, I, M, MI>(
   response: CouchResponse,
   schema: Schema.Schema<A, I, never> | undefined,
+  meta: Schema.Schema<M, MI, never>,
   projected: boolean
 ): (value: unknown) => Either.Either<unknown, DecodeError> => {
-  const decode = projected
-    ? internalDocument.decoder(ProjectedMeta, schema)
-    : internalDocument.decoder(Meta, schema)
+  const decode = internalDocument.decoder(meta, schema)
   if (schema !== undefined) return (value) => decode(response, value)
   return (value) => {
     const plain = plainDocument(value, projected)
