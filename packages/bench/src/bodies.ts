@@ -23,14 +23,21 @@ export const docId = (i: number): string => `doc${String(i).padStart(8, "0")}`
 
 export const revOf = (i: number): string => `1-${hex32(i)}`
 
+/** Document `i` as CouchDB 3.x writes it (≈ 95 bytes), with `"n": i`. */
+export const documentJson = (i: number): string =>
+  `{"_id":"${docId(i)}","_rev":"${revOf(i)}","n":${i},"name":"row ${i} é","ok":${i % 2 === 0}}`
+
 /** One `_all_docs?include_docs=true` row, as CouchDB 3.x writes it (≈ 170 bytes). */
 export const allDocsRow = (i: number): string => {
   const id = docId(i)
-  const rev = revOf(i)
-  return `{"id":"${id}","key":"${id}","value":{"rev":"${rev}"},"doc":{"_id":"${id}","_rev":"${rev}","n":${i},"name":"row ${i} é","ok":${
-    i % 2 === 0
-  }}}`
+  return `{"id":"${id}","key":"${id}","value":{"rev":"${revOf(i)}"},"doc":${documentJson(i)}}`
 }
+
+/** The bookmark the canned `_find` answers with (a CouchDB 3.x bookmark's shape). */
+export const findBookmark = "g1AAAAA_eJzLYWBgYMpgSmHgKy5JLCrJTq2MT8lPzkzJBYmnGIJkOGAyOSAxkARrWlFpZkkic1YWAAzcELc"
+
+/** The `_find` query every client sends: all the canned documents. */
+export const findQuery = (docs: number) => ({ selector: { n: { $gt: 0 } }, limit: docs })
 
 const SEQ_TAIL = "g1AAAACbeJzLYWBgYMpgTmEQTM4vTc5ISXIwNDLXMwBCwxyQVCJDUv3___-zMpgTmXKBAuyWlokWqcmJ2DTgMSaPBUgyNACp"
 

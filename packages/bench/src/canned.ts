@@ -14,6 +14,9 @@
  *   a heartbeat `\n` chunk every `heartbeatEvery` changes, then `{"last_seq":…,"pending":0}`;
  *   `feed=normal`/`longpoll` (what nano's and Cloudant's followers ask for): `since`/`limit`
  *   batches in CouchDB 3.x's `{"results":[\n` … `,\r\n` … `\n],\n"last_seq":…,"pending":N}` layout.
+ * - `f_<docs>/_find` — POST with a JSON body holding a selector: every document, chunked, CouchDB
+ *   3.x layout: `{"docs":[`, then `\r\n` and the documents joined by `,\r\n`, `\r\n]`, then
+ *   `,\r\n"bookmark": "…"}\r\n`, then `\n` (recording 7.5 of couchdb-3.5-api.md).
  * - `a_<bytes>/blob/data.bin` — GET serves the attachment's bytes (`Content-Length`), PUT
  *   reads and counts them (gunzipping a gzip request body) and answers 201.
  *
@@ -28,6 +31,8 @@ import {
   attachmentBlock,
   attachmentPieces,
   changeLine,
+  documentJson,
+  findBookmark,
   hex32,
   revOf,
   seqNumber,
@@ -114,6 +119,19 @@ const viewBody = (rows: number, layout: "lines" | "oneline", chunkBytes: number)
   for (let i = 1; i <= rows; i++) b.add(i === 1 ? allDocsRow(i) : ",\r\n" + allDocsRow(i))
   b.cut()
   b.add("\r\n]}")
+  b.cut()
+  b.add("\n")
+  return b.done()
+}
+
+const findBody = (docs: number, chunkBytes: number): Array<Buffer> => {
+  const b = new PieceBuilder(chunkBytes)
+  b.add("{\"docs\":[")
+  b.cut()
+  for (let i = 1; i <= docs; i++) b.add((i === 1 ? "\r\n" : ",\r\n") + documentJson(i))
+  b.add("\r\n]")
+  b.cut()
+  b.add(`,\r\n"bookmark": "${findBookmark}"}\r\n`)
   b.cut()
   b.add("\n")
   return b.done()
@@ -225,8 +243,21 @@ const queryNumber = (url: URL, name: string, fallback: number): number => {
   return Number.isFinite(n) ? n : fallback
 }
 
+/** Whether a request body is a JSON `_find` query (gzip-compressed, as the Cloudant SDK sends it, or not). */
+const isFindQuery = (body: Buffer, encoding: string | undefined): boolean => {
+  try {
+    const text = (encoding ?? "").includes("gzip") ? zlib.gunzipSync(body).toString("utf8") : body.toString("utf8")
+    const query: unknown = JSON.parse(text)
+    const selector: unknown = typeof query === "object" && query !== null ? Reflect.get(query, "selector") : undefined
+    return typeof selector === "object" && selector !== null
+  } catch {
+    return false
+  }
+}
+
 export const start = async (options: CannedOptions): Promise<CannedServer> => {
   const views = new Map<string, Array<Buffer>>()
+  const finds = new Map<number, Array<Buffer>>()
   const changeLines = new Map<number, ReadonlyArray<string>>()
   const continuous = new Map<number, Array<Buffer>>()
   let block: Buffer | undefined
@@ -261,9 +292,18 @@ export const start = async (options: CannedOptions): Promise<CannedServer> => {
     return pieces
   }
   const blockOf = () => (block ??= attachmentBlock())
+  const findOf = (docs: number) => {
+    let pieces = finds.get(docs)
+    if (pieces === undefined) {
+      pieces = findBody(docs, options.chunkBytes)
+      finds.set(docs, pieces)
+    }
+    return pieces
+  }
 
   const release = () => {
     views.clear()
+    finds.clear()
     changeLines.clear()
     continuous.clear()
   }
@@ -276,6 +316,9 @@ export const start = async (options: CannedOptions): Promise<CannedServer> => {
         break
       case "changes":
         continuousOf(work.changes)
+        break
+      case "find":
+        findOf(work.docs)
         break
       case "att-down":
       case "att-up":
@@ -295,7 +338,7 @@ export const start = async (options: CannedOptions): Promise<CannedServer> => {
       await readAll(req)
       return sendJson(res, 200, "{\"couchdb\":\"Welcome\",\"version\":\"3.5.0\",\"vendor\":{\"name\":\"bench\"}}\n")
     }
-    const match = /^(s1|v_lines|v_oneline|c|a)(?:_(\d+))?$/.exec(db)
+    const match = /^(s1|v_lines|v_oneline|c|a|f)(?:_(\d+))?$/.exec(db)
     if (match === null) {
       await readAll(req)
       return notFound(res)
@@ -322,7 +365,18 @@ export const start = async (options: CannedOptions): Promise<CannedServer> => {
       })
     }
 
-    await readAll(req)
+    const body = await readAll(req)
+    if (family === "f" && second === "_find" && third === undefined && method === "POST") {
+      if (!isFindQuery(body, req.headers["content-encoding"])) {
+        return sendJson(
+          res,
+          400,
+          "{\"error\":\"missing_required_key\",\"reason\":\"Missing required key: selector\"}\n"
+        )
+      }
+      res.writeHead(200, { ...baseHeaders(), "Content-Type": "application/json", "Transfer-Encoding": "chunked" })
+      return pump(res, findOf(size)[Symbol.iterator]())
+    }
     if (family === "s1" && second !== undefined && third === undefined && method === "GET") {
       if (second !== "doc1k") return notFound(res)
       res.writeHead(200, {
@@ -396,6 +450,8 @@ export const start = async (options: CannedOptions): Promise<CannedServer> => {
         ? totalLength(view(work.rows, work.layout))
         : work.kind === "changes"
         ? totalLength(continuousOf(work.changes))
+        : work.kind === "find"
+        ? totalLength(findOf(work.docs))
         : undefined,
     release,
     close: () =>

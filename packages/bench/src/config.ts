@@ -27,6 +27,8 @@ export interface Sizes {
   readonly attachmentBytes: number
   /** Scenario 5: the smaller attachment (memory must be flat in the size). */
   readonly attachmentBytesSmall: number
+  /** Scenario 6: documents of the `_find` answer. */
+  readonly findDocs: number
   /** Canned server: chunk size of chunked bodies. */
   readonly chunkBytes: number
 }
@@ -43,6 +45,7 @@ export const defaultSizes: Sizes = {
   batch: 1_000,
   attachmentBytes: 256 * 1024 * 1024,
   attachmentBytesSmall: 64 * 1024 * 1024,
+  findDocs: 500_000,
   chunkBytes: 1490
 }
 
@@ -59,10 +62,11 @@ export const smokeSizes: Sizes = {
   batch: 500,
   attachmentBytes: 1024 * 1024,
   attachmentBytesSmall: 256 * 1024,
+  findDocs: 1_000,
   chunkBytes: 1490
 }
 
-export const scenarioIds = [1, 2, 3, 4, 5] as const
+export const scenarioIds = [1, 2, 3, 4, 5, 6] as const
 export type ScenarioId = (typeof scenarioIds)[number]
 
 export interface Options {
@@ -90,6 +94,7 @@ const flagNames: Readonly<Record<keyof Sizes, string>> = {
   batch: "batch",
   attachmentBytes: "attachment-mb",
   attachmentBytesSmall: "attachment-small-mb",
+  findDocs: "find-docs",
   chunkBytes: "chunk-bytes"
 }
 
@@ -144,7 +149,7 @@ export const parse = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv = {}):
     sizes[key] = flag.endsWith("-mb") ? Math.round(value * 1024 * 1024) : Math.round(value)
   }
   const repetitions = Math.round(positive("repetitions", lookup(argv, env, "repetitions") ?? (smoke ? "1" : "3")))
-  const scenarios = (lookup(argv, env, "scenarios") ?? "1,2,3,4,5").split(",").map((s) => {
+  const scenarios = (lookup(argv, env, "scenarios") ?? "1,2,3,4,5,6").split(",").map((s) => {
     const n = Number(s.trim())
     const found = scenarioIds.find((id) => id === n)
     if (found === undefined) throw new Error(`unknown scenario ${s}`)

@@ -118,6 +118,7 @@ const bodyBytesOf = (variant: Scenarios.Variant, canned: Canned.CannedServer): n
   switch (variant.work.kind) {
     case "view":
     case "changes":
+    case "find":
       return canned.bodyBytes(variant.work)
     case "att-down":
     case "att-up":

@@ -56,6 +56,13 @@ export interface ChangesJob {
   readonly changes: number
 }
 
+export interface FindJob {
+  readonly kind: "find"
+  readonly db: string
+  /** Documents the `_find` answer holds (all of the canned database). */
+  readonly docs: number
+}
+
 export interface BulkJob {
   readonly kind: "bulk"
   readonly db: string
@@ -72,7 +79,7 @@ export interface AttachmentJob {
   readonly bytes: number
 }
 
-export type Work = RequestJob | ViewJob | ChangesJob | BulkJob | AttachmentJob
+export type Work = RequestJob | ViewJob | ChangesJob | BulkJob | AttachmentJob | FindJob
 
 export interface Job {
   readonly client: ClientId

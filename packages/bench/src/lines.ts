@@ -54,6 +54,46 @@ export const viewRows = (onRow: (row: unknown) => void): LineSplitter => {
 }
 
 /**
+ * Documents of a CouchDB 3.x `_find` body (`{"docs":[`, then `\r\n` and the documents joined
+ * by `,\r\n`, `\r\n]`, then `,\r\n"bookmark": "…"}\r\n`): every line after the first is one
+ * document, minus its `,`/`\r`, until the `]` line; the lines after it are the trailer, whose
+ * members go to `onTrailer` at the end.
+ */
+export const findDocs = (
+  onDoc: (doc: unknown) => void,
+  onTrailer: (trailer: unknown) => void
+): LineSplitter => {
+  let header = true
+  let trailer: Array<string> | undefined
+  const splitter = lineSplitter((raw) => {
+    if (header) {
+      header = false
+      return
+    }
+    if (trailer !== undefined) {
+      trailer.push(raw)
+      return
+    }
+    let end = raw.length
+    if (end > 0 && raw.charCodeAt(end - 1) === 13) end--
+    if (end > 0 && raw.charCodeAt(end - 1) === 44) end--
+    if (end === 0) return
+    if (raw.charCodeAt(0) === 93) {
+      trailer = [raw.slice(raw.indexOf(",") + 1)]
+      return
+    }
+    onDoc(JSON.parse(end === raw.length ? raw : raw.slice(0, end)))
+  })
+  return {
+    push: splitter.push,
+    end: () => {
+      splitter.end()
+      if (trailer !== undefined) onTrailer(JSON.parse(`{${trailer.join("\n")}`))
+    }
+  }
+}
+
+/**
  * Changes of a continuous feed: one JSON object per line, heartbeats are empty lines, the
  * final `{"last_seq":…}` line is not a change.
  */

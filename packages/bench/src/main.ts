@@ -2,10 +2,11 @@
  * `pnpm bench [--flags]`: runs every scenario for every client and writes BENCHMARKS.md (repo
  * root) and packages/bench/chart.svg. Flags (or `BENCH_*` environment variables):
  *
- *   --repetitions=3 --scenarios=1,2,3,4,5 --clients=baseline,effect-undici,…
+ *   --repetitions=3 --scenarios=1,2,3,4,5,6 --clients=baseline,effect-undici,…
  *   --requests=20000 --concurrency=32 --doc-bytes=1024
  *   --rows=1000000 --rows-large=4000000 --changes=500000 --heartbeat-every=500
- *   --docs=100000 --batch=1000 --attachment-mb=256 --attachment-small-mb=64 --chunk-bytes=1490
+ *   --docs=100000 --batch=1000 --attachment-mb=256 --attachment-small-mb=64 --find-docs=500000
+ *   --chunk-bytes=1490
  *   --timeout-s=900 --child-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof" --smoke --no-write
  *   --rerender   (render the run behind BENCHMARKS.md again, from build/benchmarks-run.json, e.g. after
  *                editing NOTES.md; measures nothing)

@@ -1,5 +1,5 @@
 /**
- * The measured variants of the five scenarios, which clients run each (and why the others
+ * The measured variants of the six scenarios, which clients run each (and why the others
  * do not), and the expected counts and checksums.
  */
 import { rowChecksum } from "./bodies.js"
@@ -28,6 +28,9 @@ export const maxStringLength = 2 ** 29 - 24
 
 /** ≈ bytes per `_all_docs?include_docs=true` row of the canned body (1M rows ≈ 202 MB). */
 export const approxRowBytes = 212
+
+/** ≈ bytes per document of the canned `_find` body (500k documents ≈ 53 MB). */
+export const approxFindDocBytes = 111
 
 const mb = (bytes: number) =>
   bytes < 1024 * 1024
@@ -196,5 +199,19 @@ export const build = (options: Options): ReadonlyArray<Variant> => {
       })
     }
   }
+
+  const findBuffered = s.findDocs * approxFindDocBytes > maxStringLength
+    ? `buffers the whole body: ≈ ${mb(s.findDocs * approxFindDocBytes)} is over V8's maximum string length`
+    : undefined
+  add({
+    id: "s6-find",
+    scenario: 6,
+    title: `_find, ${s.findDocs.toLocaleString("en")} documents, row per line (CouchDB 3.x)`,
+    server: "canned",
+    work: { kind: "find", db: `f_${s.findDocs}`, docs: s.findDocs },
+    metric: "MB/s",
+    expectedCount: s.findDocs,
+    expectedCheck: rowChecksum(s.findDocs)
+  }, findBuffered === undefined ? {} : { nano: findBuffered, cloudant: findBuffered })
   return variants
 }

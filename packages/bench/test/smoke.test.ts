@@ -1,11 +1,11 @@
 import * as http from "node:http"
 import { describe, expect, it } from "vitest"
-import { allDocsRow, changeLine, seqOf } from "../src/bodies.js"
+import { allDocsRow, changeLine, documentJson, findBookmark, seqOf } from "../src/bodies.js"
 import * as Canned from "../src/canned.js"
 import * as Config from "../src/config.js"
 import * as Harness from "../src/harness.js"
 import { clientIds } from "../src/jobs.js"
-import { lineSplitter } from "../src/lines.js"
+import { findDocs, lineSplitter } from "../src/lines.js"
 import * as Report from "../src/report.js"
 
 const get = (url: string): Promise<{ readonly headers: http.IncomingHttpHeaders; readonly body: string }> =>
@@ -16,6 +16,25 @@ const get = (url: string): Promise<{ readonly headers: http.IncomingHttpHeaders;
       res.on("end", () => resolve({ headers: res.headers, body: Buffer.concat(parts).toString("utf8") }))
       res.on("error", reject)
     }).on("error", reject)
+  })
+
+const post = (
+  url: string,
+  body: string
+): Promise<{ readonly status: number; readonly headers: http.IncomingHttpHeaders; readonly body: string }> =>
+  new Promise((resolve, reject) => {
+    const req = http.request(url, { method: "POST", headers: { "content-type": "application/json" } }, (res) => {
+      const parts: Array<Buffer> = []
+      res.on("data", (chunk: Buffer) => parts.push(chunk))
+      res.on(
+        "end",
+        () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts).toString("utf8") })
+      )
+      res.on("error", reject)
+    })
+    req.on("error", reject)
+    req.end(body)
   })
 
 describe("canned server", () => {
@@ -35,6 +54,12 @@ describe("canned server", () => {
       )
       const normal = await get(`${server.url}/c_3/_changes?feed=longpoll&since=${seqOf(1)}&limit=1`)
       expect(normal.body).toBe(`{"results":[\n${changeLine(2)}\n],\n"last_seq":"${seqOf(2)}","pending":1}\n\n`)
+      const find = await post(`${server.url}/f_3/_find`, `{"selector":{}}`)
+      expect(find.headers["transfer-encoding"]).toBe("chunked")
+      expect(find.body).toBe(
+        `{"docs":[\r\n${[1, 2, 3].map(documentJson).join(",\r\n")}\r\n],\r\n"bookmark": "${findBookmark}"}\r\n\n`
+      )
+      expect((await post(`${server.url}/f_3/_find`, `{"fields":["_id"]}`)).status).toBe(400)
       const doc = await get(`${server.url}/s1/doc1k`)
       expect(Buffer.byteLength(doc.body)).toBe(1024)
       expect(JSON.parse(doc.body)).toMatchObject({ _id: "doc1k", n: 1 })
@@ -50,6 +75,23 @@ describe("canned server", () => {
     for (let i = 0; i < bytes.length; i++) splitter.push(bytes.subarray(i, i + 1))
     splitter.end()
     expect(lines).toEqual(["{\"a\":\"é\"}", "", "{\"b\":\"日本\"}"])
+  })
+
+  it("the baselines' _find reader: documents, then the bookmark; an empty result", () => {
+    const read = (body: string) => {
+      const docs: Array<unknown> = []
+      const trailers: Array<unknown> = []
+      const splitter = findDocs((doc) => docs.push(doc), (trailer) => trailers.push(trailer))
+      const bytes = Buffer.from(body, "utf8")
+      for (let i = 0; i < bytes.length; i += 7) splitter.push(bytes.subarray(i, i + 7))
+      splitter.end()
+      return { docs, trailers }
+    }
+    expect(read(`{"docs":[\r\n{"n":1},\r\n{"n":2}\r\n],\r\n"bookmark": "b",\r\n"warning": "w"}\r\n\n`)).toEqual({
+      docs: [{ n: 1 }, { n: 2 }],
+      trailers: [{ bookmark: "b", warning: "w" }]
+    })
+    expect(read(`{"docs":[\r\n],\r\n"bookmark": "b"}\r\n\n`)).toEqual({ docs: [], trailers: [{ bookmark: "b" }] })
   })
 })
 
@@ -70,7 +112,8 @@ describe("benchmark harness", () => {
       "s5-down",
       "s5-down-small",
       "s5-up",
-      "s5-up-small"
+      "s5-up-small",
+      "s6-find"
     ])
     for (const s of summaries) {
       expect(s.variant.skipped).toEqual([])

@@ -1,11 +1,18 @@
 /**
  * Partitions of a partitioned database (CouchDB 3): queries scoped to one partition key.
+ * Mango queries take a partition as their target (`Mango.find(partition, query)`,
+ * `Mango.explain`); `_all_docs` and views are handles here, queried with `View`.
  *
  * @since 0.2.0
  */
+import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
+import * as Schema from "effect/Schema"
+import type { CouchAuth } from "./CouchAuth.js"
+import type { CouchError } from "./CouchError.js"
 import type { Database } from "./Database.js"
 import type * as Handle from "./Handle.js"
+import * as Endpoint from "./internal/endpoint.js"
 import * as internalHandle from "./internal/handle.js"
 import type { AllDocs, View } from "./View.js"
 
@@ -55,3 +62,34 @@ export const view: {
   (self: Partition, ddoc: string, name: string): View =>
     internalHandle.view(internalHandle.designDocument(self.database, ddoc), name, self)
 )
+
+/**
+ * What `GET /{db}/_partition/{name}` says about a partition. A partition without documents
+ * has zero counts.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const Info = Schema.Struct({
+  db_name: Schema.String,
+  partition: Schema.String,
+  doc_count: Schema.Number,
+  doc_del_count: Schema.Number,
+  sizes: Schema.Struct({ active: Schema.Number, external: Schema.Number })
+})
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface Info extends Schema.Schema.Type<typeof Info> {}
+
+/**
+ * The partition's information. On a database that is not partitioned this is a
+ * `BadRequest` (`database is not partitioned`).
+ *
+ * @since 0.2.0
+ * @category reads
+ */
+export const info = (self: Partition): Effect.Effect<Info, CouchError, CouchAuth> =>
+  Effect.flatMap(Endpoint.send(self, { method: "GET" }), Endpoint.json(Info))

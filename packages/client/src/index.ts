@@ -61,6 +61,11 @@ export * as Json from "./Json.js"
 /**
  * @since 0.2.0
  */
+export * as Mango from "./Mango.js"
+
+/**
+ * @since 0.2.0
+ */
 export * as Partition from "./Partition.js"
 
 /**

@@ -5,11 +5,11 @@
  */
 import { Readable } from "node:stream"
 import { request } from "undici"
-import { attachmentBlock, attachmentPieces, bulkDocument, numberField } from "../bodies.js"
+import { attachmentBlock, attachmentPieces, bulkDocument, findQuery, numberField } from "../bodies.js"
 import type { Outcome } from "../jobs.js"
 import { pool } from "../lines.js"
 import { basicAuth, bulkResultOk, consume, fail, type Prepare } from "./common.js"
-import { readContinuousChanges, readView } from "./rawBodies.js"
+import { readContinuousChanges, readFind, readView } from "./rawBodies.js"
 
 type Body = Awaited<ReturnType<typeof request>>["body"]
 
@@ -54,6 +54,18 @@ export const prepare: Prepare = async ({ server, work }) => {
           })
           await expect(statusCode, body, [200], "GET _changes")
           return readContinuousChanges(body)
+        }
+      }
+    case "find":
+      return {
+        run: async (): Promise<Outcome> => {
+          const { body, statusCode } = await request(`${base}/_find`, {
+            method: "POST",
+            headers: { ...headers, "content-type": "application/json" },
+            body: JSON.stringify(findQuery(work.docs))
+          })
+          await expect(statusCode, body, [200], "POST _find")
+          return readFind(body)
         }
       }
     case "bulk": {

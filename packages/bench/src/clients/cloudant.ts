@@ -2,11 +2,11 @@
  * The IBM Cloudant Node SDK with its defaults (axios, keep-alive agents, gzip-compressed
  * request bodies) and Basic auth against the local server: `getDocument`, `postAllDocs`
  * (buffered), the `ChangesFollower` (one-off, 10,000 changes per request), `postBulkDocs`,
- * `getAttachment` (a stream) and `putAttachment`.
+ * `getAttachment` (a stream), `putAttachment` and `postFind` (buffered).
  */
 import { BasicAuthenticator, ChangesFollower, CloudantV1 } from "@ibm-cloud/cloudant"
 import { Readable } from "node:stream"
-import { attachmentBlock, attachmentPieces, bulkDocument, changeSeqN, docN, numberField } from "../bodies.js"
+import { attachmentBlock, attachmentPieces, bulkDocument, changeSeqN, docN, findQuery, numberField } from "../bodies.js"
 import type { Outcome } from "../jobs.js"
 import { pool } from "../lines.js"
 import { bulkResultOk, consume, fail, type Prepare } from "./common.js"
@@ -50,6 +50,15 @@ export const prepare: Prepare = async ({ server, work }) => {
             check += changeSeqN(change)
           })
           return { count, check }
+        }
+      }
+    case "find":
+      return {
+        run: async (): Promise<Outcome> => {
+          const { result } = await service.postFind({ db, ...findQuery(work.docs) })
+          let check = 0
+          for (const doc of result.docs) check += numberField(doc, "n")
+          return { count: result.docs.length, check }
         }
       }
     case "bulk":

@@ -3,7 +3,7 @@
  * `UndiciHttpClient.layer`, `NodeHttpClient.layerUndici` or node:http with a keep-alive
  * agent. The layers are built before the measured work.
  */
-import { Changes, CouchAuth, CouchClient, Database, View } from "@effect-couchdb/client"
+import { Changes, CouchAuth, CouchClient, Database, Mango, View } from "@effect-couchdb/client"
 import { UndiciHttpClient } from "@effect-couchdb/undici"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Effect from "effect/Effect"
@@ -11,7 +11,7 @@ import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
-import { attachmentBlock, attachmentPieces, bulkDocument, changeSeqN, docN, numberField } from "../bodies.js"
+import { attachmentBlock, attachmentPieces, bulkDocument, changeSeqN, docN, findQuery, numberField } from "../bodies.js"
 import type { Outcome } from "../jobs.js"
 import { bulkResultOk, fail, type Prepare } from "./common.js"
 
@@ -75,6 +75,18 @@ export const prepare: Prepare = async ({ client, server, work }) => {
             return yield* Stream.runFold(changes, { count: 0, check: 0 }, (acc, change) => {
               acc.count++
               acc.check += changeSeqN(change)
+              return acc
+            })
+          }))
+      }
+    case "find":
+      return {
+        run: () =>
+          runtime.runPromise(Effect.gen(function*() {
+            const docs = Mango.find((yield* CouchClient.CouchClient).database(work.db), findQuery(work.docs))
+            return yield* Stream.runFold(docs, { count: 0, check: 0 }, (acc, doc) => {
+              acc.count++
+              acc.check += numberField(doc, "n")
               return acc
             })
           }))

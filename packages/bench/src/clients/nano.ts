@@ -1,11 +1,12 @@
 /**
  * nano 11 (global fetch), used the way its README suggests: `db.get`, `db.list` (buffered —
  * its `listAsStream` is a raw byte stream that users must parse themselves), the
- * `changesReader` with its default batch size, `db.bulk`, and the attachment stream APIs.
+ * `changesReader` with its default batch size, `db.bulk`, the attachment stream APIs, and
+ * `db.find` (buffered, like `list`).
  */
 import nano from "nano"
 import { Readable } from "node:stream"
-import { attachmentBlock, attachmentPieces, bulkDocument, changeSeqN, docN, numberField } from "../bodies.js"
+import { attachmentBlock, attachmentPieces, bulkDocument, changeSeqN, docN, findQuery, numberField } from "../bodies.js"
 import type { Outcome } from "../jobs.js"
 import { pool } from "../lines.js"
 import { bulkResultOk, consume, fail, type Prepare } from "./common.js"
@@ -54,6 +55,15 @@ export const prepare: Prepare = async ({ server, work }) => {
               reject(error instanceof Error ? error : new Error(String(error)))
             })
           })
+      }
+    case "find":
+      return {
+        run: async (): Promise<Outcome> => {
+          const { docs } = await db.find(findQuery(work.docs))
+          let check = 0
+          for (const doc of docs) check += numberField(doc, "n")
+          return { count: docs.length, check }
+        }
       }
     case "bulk":
       await couch.db.create(work.db)

@@ -5,11 +5,11 @@
  */
 import * as http from "node:http"
 import { Readable } from "node:stream"
-import { attachmentBlock, attachmentPieces, bulkDocument, numberField } from "../bodies.js"
+import { attachmentBlock, attachmentPieces, bulkDocument, findQuery, numberField } from "../bodies.js"
 import type { Outcome } from "../jobs.js"
 import { pool } from "../lines.js"
 import { basicAuth, bulkResultOk, collect, consume, fail, type Prepare } from "./common.js"
-import { readContinuousChanges, readView } from "./rawBodies.js"
+import { readContinuousChanges, readFind, readView } from "./rawBodies.js"
 
 const agent = new http.Agent({ keepAlive: true })
 
@@ -70,6 +70,19 @@ export const prepare: Prepare = async ({ server, work }) => {
           const response = await send(`${base}/_changes?feed=continuous&since=0&heartbeat=10000`, "GET", headers)
           await expect(response, [200], "GET _changes")
           return readContinuousChanges(response)
+        }
+      }
+    case "find":
+      return {
+        run: async (): Promise<Outcome> => {
+          const response = await send(
+            `${base}/_find`,
+            "POST",
+            { ...headers, "content-type": "application/json" },
+            JSON.stringify(findQuery(work.docs))
+          )
+          await expect(response, [200], "POST _find")
+          return readFind(response)
         }
       }
     case "bulk": {

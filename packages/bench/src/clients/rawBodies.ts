@@ -4,9 +4,9 @@
  * bodies (which cannot be split into rows by lines).
  */
 import type { EventEmitter } from "node:events"
-import { changeSeqN, docN } from "../bodies.js"
+import { changeSeqN, docN, numberField } from "../bodies.js"
 import type { Outcome } from "../jobs.js"
-import { continuousChanges, type LineSplitter, viewRows } from "../lines.js"
+import { continuousChanges, findDocs, type LineSplitter, viewRows } from "../lines.js"
 import { collect, consume, fail } from "./common.js"
 
 type Body = Pick<EventEmitter, "on" | "once">
@@ -49,5 +49,22 @@ export const readContinuousChanges = (body: Body): Promise<Outcome> => {
       check += changeSeqN(change)
     }),
     () => ({ count, check })
+  )
+}
+
+/** Counts the documents of a `_find` body and sums their `n`; reads the bookmark after them. */
+export const readFind = (body: Body): Promise<Outcome> => {
+  let count = 0
+  let check = 0
+  let bookmark: unknown
+  return split(
+    body,
+    findDocs((doc) => {
+      count++
+      check += numberField(doc, "n")
+    }, (trailer) => {
+      bookmark = typeof trailer === "object" && trailer !== null ? Reflect.get(trailer, "bookmark") : undefined
+    }),
+    () => typeof bookmark === "string" ? { count, check } : fail("no bookmark after the documents")
   )
 }

@@ -4,7 +4,6 @@ import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import type { CouchResponse } from "../CouchClient.js"
 import { DecodeError, InvalidRequest } from "../CouchError.js"
-import type { Meta, Stored } from "../Document.js"
 import type { JsonObject } from "../Json.js"
 
 /** The first issue's path and message, for errors that point into a document. */
@@ -17,12 +16,13 @@ const firstIssue = (error: ParseResult.ParseError) => {
 /**
  * A decoder of stored documents: the document's own fields with `schema` (all of them, as
  * JSON, without one), composed with its metadata (`_id`, `_rev`, `_attachments`, …) decoded
- * once with `meta`. A document that fails is a `DecodeError` naming its id and the path.
+ * once with `meta` (`Meta`, or a variant of it, e.g. with `_id`/`_rev` optional for Mango
+ * projections). A document that fails is a `DecodeError` naming its id and the path.
  *
  * @internal
  */
-export const decoder = <A, I, MI>(
-  meta: Schema.Schema<Meta, MI, never>,
+export const decoder = <A, I, M, MI>(
+  meta: Schema.Schema<M, MI, never>,
   schema: Schema.Schema<A, I, never> | undefined
 ) => {
   // `preserve` keeps every field of a schemaless document: the result is the whole body.
@@ -30,7 +30,7 @@ export const decoder = <A, I, MI>(
     onExcessProperty: schema === undefined ? "preserve" : "ignore"
   })
   const decodeOwn = schema === undefined ? undefined : Schema.decodeUnknownEither(schema)
-  return (response: CouchResponse, body: unknown): Either.Either<Stored<A>, DecodeError> => {
+  return (response: CouchResponse, body: unknown): Either.Either<A & M, DecodeError> => {
     const id = Predicate.isRecord(body) && typeof body._id === "string" ? body._id : undefined
     const fail = (error: ParseResult.ParseError, what: string) => {
       const { description, path } = firstIssue(error)
@@ -49,7 +49,7 @@ export const decoder = <A, I, MI>(
     if (Either.isLeft(metadata)) return fail(metadata.left, "the document's metadata is not what CouchDB sends")
     if (decodeOwn === undefined) {
       // Without a Schema the document is its JSON body: `meta` checked its metadata and kept every field.
-      return Either.right(metadata.right as Stored<A>)
+      return Either.right(metadata.right as A & M)
     }
     const own = decodeOwn(body)
     if (Either.isLeft(own)) return fail(own.left, "the document does not match its Schema")
@@ -62,13 +62,13 @@ export const decoder = <A, I, MI>(
  * `Schema.Class` document stays an instance of its class. Fields the document's own Schema
  * decoded win over the metadata (a Schema may transform `_id`).
  */
-const withMeta = <A>(own: A, metadata: Meta): Stored<A> => {
+const withMeta = <A, M>(own: A, metadata: M): A & M => {
   if (typeof own !== "object" || own === null) {
     // A document Schema that decodes to a non-object cannot carry metadata: it stays as decoded.
-    return own as Stored<A>
+    return own as A & M
   }
   // Object.create keeps the prototype; the own fields are copied over the metadata.
-  return Object.assign(Object.create(Object.getPrototypeOf(own)), metadata, own) as Stored<A>
+  return Object.assign(Object.create(Object.getPrototypeOf(own)), metadata, own) as A & M
 }
 
 /** The metadata a write sends along with the document's own fields. */
@@ -120,10 +120,10 @@ export const encode = <A, I>(
  *
  * @internal
  */
-export const stored = <A, I, MI>(
-  meta: Schema.Schema<Meta, MI, never>,
+export const stored = <A, I, M, MI>(
+  meta: Schema.Schema<M, MI, never>,
   schema: Schema.Schema<A, I, never>
-): Schema.Schema<Stored<A>, unknown> => {
+): Schema.Schema<A & M, unknown> => {
   const decodeMeta = ParseResult.decodeUnknown(meta)
   const decodeOwn = ParseResult.decodeUnknown(schema)
   return Schema.declare([], {
