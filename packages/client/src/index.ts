@@ -9,6 +9,11 @@ export * as Attachment from "./Attachment.js"
 export * as Changes from "./Changes.js"
 
 /**
+ * @since 0.2.0
+ */
+export * as Cluster from "./Cluster.js"
+
+/**
  * @since 0.1.0
  */
 export * as CouchAuth from "./CouchAuth.js"
@@ -61,12 +66,27 @@ export * as Json from "./Json.js"
 /**
  * @since 0.2.0
  */
+export * as Node from "./Node.js"
+
+/**
+ * @since 0.2.0
+ */
 export * as Partition from "./Partition.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Replication from "./Replication.js"
 
 /**
  * @since 0.1.0
  */
 export * as Resource from "./Resource.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Users from "./Users.js"
 
 /**
  * @since 0.1.0

@@ -6,6 +6,7 @@
  *
  * @internal
  */
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { dual } from "effect/Function"
@@ -33,6 +34,8 @@ export interface Request {
   readonly body?: RequestBody | undefined
   readonly contentType?: string | undefined
   readonly contentLength?: number | undefined
+  /** Overrides the client's response timeout (see `RequestOptions.timeout`). */
+  readonly timeout?: Duration.DurationInput | "none" | undefined
 }
 
 /** What builds a request: a request, or `InvalidRequest` when the options cannot become one. @internal */
