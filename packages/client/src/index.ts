@@ -9,6 +9,11 @@ export * as Attachment from "./Attachment.js"
 export * as Changes from "./Changes.js"
 
 /**
+ * @since 0.2.0
+ */
+export * as Cluster from "./Cluster.js"
+
+/**
  * @since 0.1.0
  */
 export * as CouchAuth from "./CouchAuth.js"
@@ -66,7 +71,17 @@ export * as Mango from "./Mango.js"
 /**
  * @since 0.2.0
  */
+export * as Node from "./Node.js"
+
+/**
+ * @since 0.2.0
+ */
 export * as Partition from "./Partition.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Replication from "./Replication.js"
 
 /**
  * @since 0.1.0
@@ -87,6 +102,11 @@ export * as Server from "./Server.js"
  * @since 0.2.0
  */
 export * as Session from "./Session.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Users from "./Users.js"
 
 /**
  * @since 0.1.0
