@@ -400,6 +400,9 @@ export class TransportError
     }
   )
 {
+  /**
+   * @since 0.1.0
+   */
   readonly [TypeId]: TypeId = TypeId
   override get message() {
     return `TransportError (${this.kind}) on ${this.method} ${this.url}: ${this.description}`
@@ -421,6 +424,9 @@ export class DecodeError extends Schema.TaggedError<DecodeError>("@effect-couchd
     description: Schema.String
   }
 ) {
+  /**
+   * @since 0.1.0
+   */
   readonly [TypeId]: TypeId = TypeId
   override get message() {
     return `DecodeError on ${this.method} ${this.url}: ${this.description}`
@@ -442,6 +448,9 @@ export class InvalidRequest
     }
   )
 {
+  /**
+   * @since 0.1.0
+   */
   readonly [TypeId]: TypeId = TypeId
   override get message() {
     return `InvalidRequest: ${this.description}`

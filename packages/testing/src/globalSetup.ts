@@ -24,6 +24,7 @@ declare module "vitest" {
 
 /**
  * @since 0.1.0
+ * @category vitest
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const { server, stop } = await start()
