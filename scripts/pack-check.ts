@@ -178,7 +178,8 @@ const pack = (): ReadonlyArray<Packed> => {
   const packed: Array<Packed> = []
   for (const p of publishablePackages()) {
     const before = new Set(readdirSync(tarballs))
-    run("npx", ["-y", "pnpm@10.34.9", "pack", "--pack-destination", tarballs], { cwd: p.dir, stdio: "inherit" })
+    // Its prepack builds the package; the file list it prints is checked below instead.
+    run("npx", ["-y", "pnpm@10.34.9", "pack", "--pack-destination", tarballs], { cwd: p.dir })
     const file = readdirSync(tarballs).find((f) => !before.has(f))
     if (file === undefined) throw new Error(`pnpm pack wrote no tarball for ${p.name}`)
     const tarball = path.join(tarballs, file)
