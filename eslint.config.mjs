@@ -3,7 +3,7 @@ import js from "@eslint/js"
 import tseslint from "typescript-eslint"
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/build/**", "**/dist/**", "**/*.cjs"] },
+  { ignores: ["**/node_modules/**", "**/build/**", "**/dist/**", "**/docs/**", "**/*.cjs"] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   ...effectPlugin.configs.dprint,

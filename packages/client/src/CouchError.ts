@@ -400,6 +400,9 @@ export class TransportError
     }
   )
 {
+  /**
+   * @since 0.1.0
+   */
   readonly [TypeId]: TypeId = TypeId
   override get message() {
     return `TransportError (${this.kind}) on ${this.method} ${this.url}: ${this.description}`
@@ -429,6 +432,9 @@ export class DecodeError extends Schema.TaggedError<DecodeError>("@effect-couchd
     cause: Schema.optional(Schema.Defect)
   }
 ) {
+  /**
+   * @since 0.1.0
+   */
   readonly [TypeId]: TypeId = TypeId
   override get message() {
     const where = this.documentId !== undefined ? ` (document ${JSON.stringify(this.documentId)})` : ""
@@ -451,6 +457,9 @@ export class InvalidRequest
     }
   )
 {
+  /**
+   * @since 0.1.0
+   */
   readonly [TypeId]: TypeId = TypeId
   override get message() {
     return `InvalidRequest: ${this.description}`

@@ -19,6 +19,7 @@ import type {} from "./VitestCouch.js"
 
 /**
  * @since 0.1.0
+ * @category vitest
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const { server, stop } = await start()

@@ -122,7 +122,8 @@ export const layerWith = (options: Agent.Options): Layer.Layer<HttpClient.HttpCl
  *   return yield* response.json
  * })
  *
- * program.pipe(Effect.provide(CouchLive), Effect.runPromise)
+ * // Run it with Effect.runPromise(main).
+ * export const main = program.pipe(Effect.provide(CouchLive))
  * ```
  *
  * @since 0.1.0

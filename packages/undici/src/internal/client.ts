@@ -16,9 +16,12 @@ const highWaterMark = 64 * 1024
 
 /**
  * The platform's registry behind `HttpClient.withScope` (a `globalValue`, so shared with
- * `@effect/platform`'s copy): the abort controller tied to a request's scope.
+ * `@effect/platform`'s copy): the abort controller tied to a request's scope. A private key of
+ * the platform's: test/private.test.ts fails on a platform version that renames it.
+ *
+ * @internal
  */
-const scopedRequests = globalValue(
+export const scopedRequests = globalValue(
   "@effect/platform/HttpClient/scopedRequests",
   () => new WeakMap<HttpClientRequest.HttpClientRequest, AbortController>()
 )

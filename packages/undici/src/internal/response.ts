@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import type { Readable } from "node:stream"
 import type { Dispatcher } from "undici"
 
 type Body = Dispatcher.ResponseData["body"]
@@ -30,9 +31,12 @@ const bodyConsumed = "the response body has already been read as a stream"
  * True when the body's end has been received, i.e. everything left is in the readable's
  * buffer. Node has no public flag for this (`readableEnded` is true only once "end" has been
  * emitted), so this reads `_readableState.ended`, which undici's own body mixin also relies on;
- * should it ever be missing, bodies are simply read through events.
+ * should it ever be missing, bodies are simply read through events (test/private.test.ts fails
+ * on a Node version where it is).
+ *
+ * @internal
  */
-const hasEnded = (body: Body): boolean => {
+export const hasEnded = (body: Readable): boolean => {
   const state: unknown = Reflect.get(body, "_readableState")
   return typeof state === "object" && state !== null && "ended" in state && state.ended === true &&
     body.readableFlowing !== true
