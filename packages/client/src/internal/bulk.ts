@@ -86,14 +86,17 @@ const described = (index: number, id: string | undefined) =>
 export const encodeDocument = <A, I>(
   schema: Schema.Schema<A, I, never> | undefined,
   value: unknown,
-  index: number
+  index: number,
+  operation = "Bulk.save"
 ): Either.Either<string, InvalidRequest> => {
   const id = Predicate.isRecord(value) && typeof value._id === "string" ? value._id : undefined
   const encoded = internalDocument.encode(schema, value, id)
   if (Either.isLeft(encoded)) {
-    return Either.left(new InvalidRequest({ description: `Bulk.save: ${encoded.left.description} (index ${index})` }))
+    return Either.left(
+      new InvalidRequest({ description: `${operation}: ${encoded.left.description} (index ${index})` })
+    )
   }
-  return stringify(encoded.right, `Bulk.save: ${described(index, id)}`)
+  return stringify(encoded.right, `${operation}: ${described(index, id)}`)
 }
 
 /** `{"new_edits":…,"all_or_nothing":…,"docs":[`: the options first, so the documents can stream. */
@@ -110,18 +113,21 @@ const empty = new Uint8Array(0)
 
 /**
  * The whole `_bulk_docs` body of `docs`, every document encoded before anything is sent.
+ * An encoding failure names the document's index, counted from `firstIndex`.
  *
  * @internal
  */
 export const wholeBody = <A, I>(
   schema: Schema.Schema<A, I, never> | undefined,
   docs: Iterable<unknown>,
-  options: BodyOptions
+  options: BodyOptions,
+  firstIndex = 0,
+  operation = "Bulk.save"
 ): Either.Either<string, InvalidRequest> => {
   const parts: Array<string> = []
-  let index = 0
+  let index = firstIndex
   for (const doc of docs) {
-    const json = encodeDocument(schema, doc, index++)
+    const json = encodeDocument(schema, doc, index++, operation)
     if (Either.isLeft(json)) return Either.left(json.left)
     parts.push(json.right)
   }
