@@ -30,7 +30,7 @@ import * as internalBulk from "./internal/bulk.js"
 import * as internalWriter from "./internal/bulkWriter.js"
 import * as Endpoint from "./internal/endpoint.js"
 import * as Feed from "./internal/feed.js"
-import * as Multipart from "./internal/multipartParts.js"
+import * as Multipart from "./internal/multipart.js"
 import type { JsonObject } from "./Json.js"
 
 /**
@@ -570,7 +570,8 @@ export type MultipartRevision<A> =
  * not grouped by request, and a document's attachments as bytes when it has any (with
  * `attachments: true` or `atts_since`) instead of base64 inside the JSON. A server that
  * answers JSON anyway (pouchdb-server does) is read the same way, its attachments left
- * inline. The answer is read whole before it is decoded.
+ * inline. The answer is parsed as it arrives, each part decoded once it is read whole (a
+ * document with its attachments), and the revisions are collected.
  *
  * @since 0.2.0
  * @category reads
@@ -608,13 +609,15 @@ export const getMultipart: {
       (response) => {
         // As in `getResults`: the overloads tie `A` to `options.schema`.
         const decoders = internalBulk.revisionDecoders(options.schema as Schema.Schema<A, unknown, never> | undefined)
-        const boundary = Multipart.boundary(response.headers["content-type"])
-        return boundary === undefined
-          ? Effect.flatMap(response.json, (body) => internalBulk.jsonRevisions(response, decoders, body))
-          : Effect.flatMap(
-            response.bytes,
-            (bytes) => internalBulk.multipartRevisions(response, decoders, bytes, boundary)
+        if (!Multipart.mediaType(response.headers["content-type"]).startsWith("multipart/")) {
+          return Effect.flatMap(response.json, (body) => internalBulk.jsonRevisions(response, decoders, body))
+        }
+        return Stream.runCollect(
+          Stream.mapEffect(
+            Multipart.responseParts(response),
+            (part) => internalBulk.multipartRevision(response, decoders, part)
           )
+        ).pipe(Effect.map(Chunk.toReadonlyArray))
       }
     )
   }
