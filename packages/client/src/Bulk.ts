@@ -343,14 +343,15 @@ export const writer: {
   ): <D extends JsonObject, E = never, R = never>(
     docs: Stream.Stream<D, E, R>
   ) => Stream.Stream<Written<D>, CouchError | E, CouchAuth | R>
-} = (self: Database, options: WriterOptions & { readonly schema?: Schema.Schema<unknown, unknown, never> } = {}) =>
-<D, E, R>(docs: Stream.Stream<D, E, R>) =>
-  internalWriter.write(self, docs, {
-    batchSize: options.batchSize ?? 500,
-    concurrency: options.concurrency ?? 4,
-    schema: options.schema,
-    results: SaveResult
-  })
+} =
+  (self: Database, options: WriterOptions & { readonly schema?: Schema.Schema<unknown, unknown, never> } = {}) =>
+  <D, E, R>(docs: Stream.Stream<D, E, R>) =>
+    internalWriter.write(self, docs, {
+      batchSize: options.batchSize ?? 500,
+      concurrency: options.concurrency ?? 4,
+      schema: options.schema,
+      results: SaveResult
+    })
 
 /**
  * One document (or revision) to read with `get`: its `id`, a `rev` (all leaf revisions

@@ -38,7 +38,9 @@ const answer = (docs: ReadonlyArray<Doc>, conflicts: ReadonlySet<string> = new S
     { "content-type": "application/json" }
   )
 
-const bulkDocs = (handle: (request: MockCouch.RecordedRequest, n: number) => MockCouch.Reply | Effect.Effect<MockCouch.Reply>) => {
+const bulkDocs = (
+  handle: (request: MockCouch.RecordedRequest, n: number) => MockCouch.Reply | Effect.Effect<MockCouch.Reply>
+) => {
   let n = 0
   return MockCouch.route("POST", "/api/_bulk_docs", (request) => handle(request, n++))
 }
@@ -54,7 +56,7 @@ describe("Bulk.writer: results in input order (CouchDB 3.5 recording 3.16 shapes
     Effect.gen(function*() {
       // Batch k answers only once batch k + 1 has: the server answers 2, 1, 0. With less
       // than three requests in flight this would never finish.
-      const answered = yield* Effect.all(Array.from({ length: 3 }, () => Deferred.make<void>()))
+      const answered = yield* Effect.all(Array.from({ length: 3 }, () => Deferred.make<boolean>()))
       const order: Array<number> = []
       const route = MockCouch.route("POST", "/api/_bulk_docs", (request) => {
         const docs = bodyDocs(request)
@@ -64,7 +66,7 @@ describe("Bulk.writer: results in input order (CouchDB 3.5 recording 3.16 shapes
           if (next !== undefined) yield* Deferred.await(next)
           order.push(batch)
           const done = answered[batch]
-          if (done !== undefined) yield* Deferred.succeed(done, undefined)
+          if (done !== undefined) yield* Deferred.succeed(done, true)
           return answer(docs)
         })
       })
@@ -136,7 +138,11 @@ describe("Bulk.writer: per-document failures are results (CouchDB 3.5 recording 
       )
       expect(Chunk.toReadonlyArray(results)).toEqual([
         { index: 0, document: { v: 1 }, result: { ok: true, id: "g0", rev: "1-g0" } },
-        { index: 1, document: { v: 2, bad: true }, result: { id: "g1", error: "forbidden", reason: "bad docs are not allowed" } },
+        {
+          index: 1,
+          document: { v: 2, bad: true },
+          result: { id: "g1", error: "forbidden", reason: "bad docs are not allowed" }
+        },
         { index: 2, document: { v: 3 }, result: { ok: true, id: "g2", rev: "1-g2" } }
       ])
     }).pipe(Effect.provide(layer([
@@ -170,12 +176,12 @@ describe("Bulk.writer: a failed batch fails the stream, typed, at its place", ()
 
   it.effect("a later batch that fails first does not lose the results of the batches before it", () =>
     Effect.gen(function*() {
-      const failed = yield* Deferred.make<void>()
-      const route = bulkDocs((request, n) => {
+      const failed = yield* Deferred.make<boolean>()
+      const route = bulkDocs((request) => {
         const docs = bodyDocs(request)
         // The first batch answers only after the second has failed.
         if (docs[0]?._id === "d0") return Effect.as(Deferred.await(failed), answer(docs))
-        if (docs[0]?._id === "d2") return Effect.as(Deferred.succeed(failed, undefined), unavailable)
+        if (docs[0]?._id === "d2") return Effect.as(Deferred.succeed(failed, true), unavailable)
         return answer(docs)
       })
       const out = yield* Effect.gen(function*() {
@@ -262,7 +268,9 @@ describe("Bulk.writer: typed documents and bad input", () => {
       expect(written?.document).toBe(order)
       expect(written?.document.placed).toBeInstanceOf(Date)
       const [request] = yield* MockCouch.requests
-      expect(request?.body).toBe(`{"docs":[{"_id":"o1","_rev":"1-a","customer":"ada","placed":"2026-11-30T12:00:00.000Z"}]}`)
+      expect(request?.body).toBe(
+        `{"docs":[{"_id":"o1","_rev":"1-a","customer":"ada","placed":"2026-11-30T12:00:00.000Z"}]}`
+      )
     }).pipe(Effect.provide(layer([bulkDocs((request) => answer(bodyDocs(request)))]))))
 
   it.effect("a document that cannot be encoded fails with InvalidRequest naming its index; its batch is not sent", () =>

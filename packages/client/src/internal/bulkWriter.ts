@@ -130,7 +130,9 @@ export const write = <D, E, R>(
       Stream.mapEffect(encode),
       // A failed request is held as a value until its turn: failing here would interrupt
       // the batches before it, whose results would then be lost.
-      Stream.mapEffect((batch) => Effect.either(send(self, options.results, batch)), { concurrency: options.concurrency }),
+      Stream.mapEffect((batch) => Effect.either(send(self, options.results, batch)), {
+        concurrency: options.concurrency
+      }),
       Stream.mapEffect((results) => results),
       Stream.flattenIterables
     )

@@ -1,9 +1,9 @@
 import { Bulk, Database, Document } from "@effect-couchdb/client"
-import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Layer, Schema, Stream } from "effect"
 import { TestCouch } from "@effect-couchdb/embedded"
 import * as VitestCouch from "@effect-couchdb/embedded/VitestCouch"
 import { NodeHttpClient } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import { Chunk, Effect, Layer, Schema, Stream } from "effect"
 
 const AdminLive = VitestCouch.layerClient.pipe(Layer.provide(NodeHttpClient.layerUndici))
 const server = VitestCouch.server()

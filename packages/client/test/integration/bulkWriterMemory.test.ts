@@ -83,6 +83,8 @@ describe("Bulk.writer over a real socket", () => {
           )
         )
       )
+      // The measured figures, for the record (the assertions below bound them).
+      // eslint-disable-next-line no-console
       console.info(
         `Bulk.writer, ${count} documents: at most ${maxInFlight} documents between source and consumer, ` +
           `${server.maxConcurrent()} requests at once, heap used grew by at most ${
