@@ -6,6 +6,8 @@
  *   chunk of documents in memory. Each document gets its own result, success or failure:
  *   CouchDB answers 201 even when some documents fail (a conflict, a `validate_doc_update`
  *   rejection). `saveStream` hands the results over as they are read.
+ * - `writer` turns a `Stream` of documents of any length into the `Stream` of their results,
+ *   in input order, sending `_bulk_docs` batches a few at a time.
  * - `get` (`POST /{db}/_bulk_get`) reads many documents or revisions at once, each result
  *   typed: a document, a deleted revision, or an error. `getMultipart` asks for
  *   `multipart/mixed`, where attachments come as bytes instead of base64.
@@ -14,6 +16,7 @@
  */
 import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Predicate from "effect/Predicate"
@@ -252,6 +255,12 @@ export interface WriterOptions {
   readonly batchSize?: number | undefined
   /** Requests in flight at once (default 4). */
   readonly concurrency?: number | undefined
+  /**
+   * The longest the documents received wait for their batch to fill before they are sent
+   * anyway: for a slow or endless source (a changes feed). Without it a batch is sent once
+   * full or when the stream ends.
+   */
+  readonly maxWait?: Duration.DurationInput | undefined
 }
 
 /**
@@ -349,6 +358,7 @@ export const writer: {
     internalWriter.write(self, docs, {
       batchSize: options.batchSize ?? 500,
       concurrency: options.concurrency ?? 4,
+      maxWait: options.maxWait,
       schema: options.schema,
       results: SaveResult
     })

@@ -7,7 +7,7 @@
 import { Bulk, CouchAuth, CouchClient, Database } from "@effect-couchdb/client"
 import { MockCouch } from "@effect-couchdb/testing"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Deferred, Effect, Either, Layer, Schedule, Schema, Stream } from "effect"
+import { Chunk, Deferred, Effect, Either, Fiber, Layer, Schedule, Schema, Stream, TestClock } from "effect"
 
 const url = "http://couch.test:5984"
 
@@ -101,6 +101,27 @@ describe("Bulk.writer: results in input order (CouchDB 3.5 recording 3.16 shapes
       const results = yield* docs(1_001).pipe(Bulk.writer(db), Stream.runCollect)
       expect(Chunk.size(results)).toBe(1_001)
       expect((yield* batches).map((batch) => batch.length)).toEqual([500, 500, 1])
+    }).pipe(Effect.provide(layer([bulkDocs((request) => answer(bodyDocs(request)))]))))
+
+  it.effect("with maxWait, a batch that does not fill is sent once the wait is over, and no empty batch after", () =>
+    Effect.gen(function*() {
+      const db = yield* database
+      const ids: Array<string> = []
+      // Three documents, then a source that never ends: without maxWait they would never be sent.
+      const fiber = yield* Stream.concat(docs(3), Stream.never).pipe(
+        Bulk.writer(db, { batchSize: 10, maxWait: "1 second" }),
+        Stream.runForEach((written) => Effect.sync(() => ids.push(written.result.id))),
+        Effect.fork
+      )
+      yield* TestClock.adjust("999 millis")
+      expect(yield* MockCouch.requests).toEqual([])
+      yield* TestClock.adjust("1 millis")
+      // The results arrive over the mock's own fibers: wait for them, not for the clock.
+      yield* Effect.yieldNow().pipe(Effect.repeat({ until: () => ids.length === 3 }))
+      expect(ids).toEqual(["d0", "d1", "d2"])
+      yield* TestClock.adjust("10 seconds")
+      expect(yield* batches).toEqual([["d0", "d1", "d2"]])
+      yield* Fiber.interrupt(fiber)
     }).pipe(Effect.provide(layer([bulkDocs((request) => answer(bodyDocs(request)))]))))
 
   it.effect("an empty stream sends nothing and emits nothing", () =>

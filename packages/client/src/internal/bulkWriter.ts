@@ -5,6 +5,7 @@
  * @internal
  */
 import * as Chunk from "effect/Chunk"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Predicate from "effect/Predicate"
@@ -25,6 +26,7 @@ const operation = "Bulk.writer"
 export interface Options {
   readonly batchSize: number
   readonly concurrency: number
+  readonly maxWait?: Duration.DurationInput | undefined
   readonly schema?: Schema.Schema<unknown, unknown, never> | undefined
   /** `Bulk.SaveResult`, passed in: `Bulk` imports this module. */
   readonly results: typeof SaveResult
@@ -126,7 +128,9 @@ export const write = <D, E, R>(
       )
     }
     return docs.pipe(
-      Stream.grouped(options.batchSize),
+      options.maxWait === undefined
+        ? Stream.grouped(options.batchSize)
+        : Stream.groupedWithin(options.batchSize, options.maxWait),
       Stream.mapEffect(encode),
       // A failed request is held as a value until its turn: failing here would interrupt
       // the batches before it, whose results would then be lost.
