@@ -301,10 +301,10 @@ export interface Written<D> {
  *
  * - A failed request (a `TransportError`, an error status such as 503 or 413, an answer
  *   that does not match the batch) fails the stream with its `CouchError` at the batch's
- *   place: every result before it has been emitted, so the documents from
- *   `index` = the number of results received on were not confirmed (some may be written:
- *   write them again with their `_id`, and read a `conflict` as "already there"). The
- *   requests in flight after it are interrupted.
+ *   place: every result before it has been emitted. The documents from the first one
+ *   without a result on (its index is the number of results received) are unconfirmed:
+ *   some may be written, so write them again with their `_id` and read a `conflict` as
+ *   "already there". The requests in flight after the failed one are interrupted.
  * - A failed batch is resent only if the client's retry policy says so: with `retry: {
  *   writes: true }` when every document of the batch has an `_id` (like a PUT, it cannot
  *   create a document twice; a document whose first attempt was written then reports
