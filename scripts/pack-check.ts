@@ -292,8 +292,13 @@ const install = (packed: ReadonlyArray<Packed>, consumer: string) => {
   console.log(`     npm install: ${((performance.now() - t0) / 1000).toFixed(1)} s`)
 }
 
+/** Entry points that import `vitest`, which throws outside a vitest worker: kit.test.ts runs them. */
+const vitestOnly = new Set(["@effect-couchdb/embedded/VitestCouch"])
+
 const runtime = (packed: ReadonlyArray<Packed>, consumer: string) => {
-  const specifiers = packed.flatMap((p) => p.entryPoints.map((e) => specifier(p.name, e)))
+  const specifiers = packed.flatMap((p) => p.entryPoints.map((e) => specifier(p.name, e))).filter((s) =>
+    !vitestOnly.has(s)
+  )
   const requirable = packed.flatMap((p) => p.requirable.map((e) => specifier(p.name, e)))
   writeFileSync(
     path.join(consumer, "entries.mjs"),
