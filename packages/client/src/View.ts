@@ -540,11 +540,11 @@ const QueriesBody = Schema.Struct({
 /**
  * Every row of a view or `_all_docs`, fetched a page at a time by key: each page asks for
  * `pageSize + 1` rows and the extra row starts the next page (`startkey` and, for views,
- * `startkey_docid`, so rows sharing a key are neither lost nor repeated; `skip` passes the
- * rows a document emitted more than once under that key, and, on a server that ignores
- * `startkey_docid` such as pouchdb-server, the rows of the key already read). The next page
- * is fetched only when the stream is pulled past the current one. Not for `keys`, reduced
- * queries or `skip` (an `InvalidRequest`).
+ * `startkey_docid`, so rows sharing a key are neither lost nor repeated; when that cannot
+ * tell the rows apart — a document that emitted the key more than once, or a server that
+ * ignores `startkey_docid` such as pouchdb-server — `skip` passes the rows of the key already
+ * read). The next page is fetched only when the stream is pulled past the current one. Not
+ * for `keys`, reduced queries or `skip` (an `InvalidRequest`).
  *
  * @since 0.2.0
  * @category streams
@@ -593,13 +593,8 @@ export const pages: {
           // The cursor replaces the caller's start, under either name.
           const at = { ...base, startkey: cursor.key, start_key: undefined, start_key_doc_id: undefined }
           const afterKey = { ...at, skip: cursor.sameKey > 0 ? cursor.sameKey : undefined }
-          if (self._tag === "View" && cursor.id !== undefined) {
-            // A document may emit a key more than once: skip its rows already read.
-            rows = yield* fetch({
-              ...at,
-              startkey_docid: cursor.id,
-              skip: cursor.sameRow > 0 ? cursor.sameRow : undefined
-            })
+          if (self._tag === "View" && cursor.id !== undefined && !cursor.repeated) {
+            rows = yield* fetch({ ...at, startkey_docid: cursor.id })
             const first = rows[0]
             if (first !== undefined && (first.id !== cursor.id || keyText(first.key) !== cursor.text)) {
               // A server that ignores `startkey_docid` (pouchdb-server) starts at the key's first row (or the
@@ -607,6 +602,8 @@ export const pages: {
               rows = yield* fetch(afterKey)
             }
           } else {
+            // `_all_docs` keys are unique; and a document that emitted the extra row's key and id on the page
+            // just read cannot be told apart by `startkey_docid`: skip the rows of the key already read.
             rows = yield* fetch(afterKey)
           }
         }
@@ -618,13 +615,16 @@ export const pages: {
   }
 )
 
-/** Where the next page starts: the extra row, and how many rows read so far share its key (and its id). */
+/**
+ * Where the next page starts: the extra row, how many rows read so far share its key, and
+ * whether the last of them has its document id too (a document that emits a key repeatedly).
+ */
 interface Cursor {
   readonly key: unknown
   readonly text: string | undefined
   readonly id: string | undefined
   readonly sameKey: number
-  readonly sameRow: number
+  readonly repeated: boolean
 }
 
 const nextCursor = (
@@ -635,21 +635,15 @@ const nextCursor = (
 ): Cursor => {
   const text = keyText(extra.key)
   let sameKey = 0
-  let sameRow = 0
-  let rowRun = true
   for (let i = items.length - 1; i >= 0; i--) {
     const item = items[i]
     if (item === undefined || text === undefined || keyText(item.key) !== text) break
     sameKey++
-    rowRun = rowRun && item.id === extra.id
-    if (rowRun) sameRow++
   }
   // A page whose rows all share the extra row's key continues the previous page's run.
-  if (previous !== undefined && sameKey === items.length && previous.text === text) {
-    sameKey += previous.sameKey
-    if (sameRow === items.length && previous.id === extra.id) sameRow += previous.sameRow
-  }
-  return { key: extra.key, text, id: extra.id, sameKey, sameRow }
+  if (previous !== undefined && sameKey === items.length && previous.text === text) sameKey += previous.sameKey
+  const last = items[items.length - 1]
+  return { key: extra.key, text, id: extra.id, sameKey, repeated: sameKey > 0 && last?.id === extra.id }
 }
 
 /**
