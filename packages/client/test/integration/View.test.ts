@@ -1,7 +1,8 @@
 /**
  * Views and `_all_docs` on the embedded server: paging by key against a single query, keys
  * written with their key Schema, typed reduce results and stored documents. (Multi-queries
- * and partitions are MockCouch-only: pouchdb-server has neither, see test-server.md.)
+ * and partitions are tested on CouchDB 3.5's bytes in ../View.test.ts: pouchdb-server has
+ * neither, see test-server.md; here, only that its refusal of `/queries` is a typed error.)
  */
 import { Database, DesignDocument, Resource, View } from "@effect-couchdb/client"
 import { TestCouch } from "@effect-couchdb/embedded"
@@ -9,6 +10,7 @@ import * as VitestCouch from "@effect-couchdb/embedded/VitestCouch"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Layer, Schema, Stream } from "effect"
+import { recordingAdmin } from "./recordingClient.js"
 
 const AdminLive = VitestCouch.layerClient.pipe(Layer.provide(NodeHttpClient.layerUndici))
 
@@ -79,6 +81,24 @@ describe("View.pages on a real server", () => {
         expect(shape(yield* collect(View.pages(view("repeats"), { pageSize })))).toEqual(whole)
       }
     }).pipe(Effect.provide(AdminLive)))
+
+  it.scoped("the next page is asked for only when the stream is pulled past the current one", () => {
+    const { layer, sent } = recordingAdmin()
+    return Effect.gen(function*() {
+      const { view } = yield* seed
+      const pages = View.pages(view("by_customer"), { pageSize: 3 })
+      const viewRequests = () => sent.filter((request) => request.includes("/_view/by_customer"))
+      const before = viewRequests().length
+      expect(yield* collect(Stream.take(pages, 3))).toHaveLength(3)
+      expect(viewRequests().length - before).toBe(1)
+      expect(yield* collect(Stream.take(pages, 4))).toHaveLength(4)
+      // The first page again, then the second; pouchdb-server ignores `startkey_docid`, so the second
+      // page is asked for once more, with `skip` (see View.pages).
+      const second = viewRequests().slice(before + 2)
+      expect(second).toHaveLength(VitestCouch.server().kind === "embedded" ? 2 : 1)
+      expect(second.every((request) => request.includes("startkey=%22c1%22"))).toBe(true)
+    }).pipe(Effect.provide(layer))
+  })
 
   it.scoped("_all_docs paged by id gives the rows and documents of one query", () =>
     Effect.gen(function*() {
@@ -176,6 +196,17 @@ describe("keys written with their key Schema, on a real server", () => {
         expect(row.doc?._rev).toMatch(/^1-/)
         expect(row.doc?.customer).toBe("c3")
         expect(row.doc?.placed).toEqual(placedOf(row.id ?? ""))
+      }
+    }).pipe(Effect.provide(AdminLive)))
+})
+
+describe("View.queries on the embedded server", () => {
+  it.scoped("pouchdb-server has no /queries: its 400 is a typed BadRequest, not a defect or zero results", () =>
+    Effect.gen(function*() {
+      const { db, view } = yield* seed
+      for (const target of [view("by_customer"), Database.allDocs(db)]) {
+        const error = yield* Effect.flip(View.queries(target, [{ key: "c1" }, { limit: 1 }]))
+        expect(error).toMatchObject({ _tag: "BadRequest", status: 400 })
       }
     }).pipe(Effect.provide(AdminLive)))
 })

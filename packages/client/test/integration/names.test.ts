@@ -21,26 +21,12 @@ import { Attachment, CouchClient, Database, DesignDocument, Document, Server, Vi
 import type { CouchAuth } from "@effect-couchdb/client"
 import { TestCouch } from "@effect-couchdb/embedded"
 import * as VitestCouch from "@effect-couchdb/embedded/VitestCouch"
-import { HttpClient } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, FastCheck as fc, Layer, Option, Runtime, type Scope, Stream } from "effect"
+import { Chunk, Effect, FastCheck as fc, Option, Runtime, type Scope, Stream } from "effect"
+import { recordingAdmin } from "./recordingClient.js"
 
-/** Every request that leaves the client, as `METHOD url`. */
-const sent: Array<string> = []
-
-/** The admin client over undici, recording each request it sends. */
-const AdminLive = VitestCouch.layerClient.pipe(
-  Layer.provide(
-    Layer.effect(
-      HttpClient.HttpClient,
-      Effect.map(
-        HttpClient.HttpClient,
-        HttpClient.tapRequest((request) => Effect.sync(() => sent.push(`${request.method} ${request.url}`)))
-      )
-    ).pipe(Layer.provide(NodeHttpClient.layerUndici))
-  )
-)
+/** The admin client, and every request it sends. */
+const { layer: AdminLive, sent } = recordingAdmin()
 
 const seed = 20_261_130
 
