@@ -4,23 +4,17 @@
  * views, `startkey_docid`), rows sharing a key, `descending`, laziness, and the options it
  * refuses. Each expected request must come, in order, and no other.
  */
-import { CouchAuth, CouchClient, Database, DesignDocument, Partition, View } from "@effect-couchdb/client"
+import { CouchAuth, CouchClient, Database, Partition, View } from "@effect-couchdb/client"
 import { MockCouch } from "@effect-couchdb/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Layer, Schema, Stream } from "effect"
-import { recorded, reply } from "./viewRecordings.js"
+import { api, appView, collect, recorded, reply } from "./viewRecordings.js"
 
 /** The client over MockCouch answering `expectations` in order; the test fails if one never comes. */
 const Expecting = (...expectations: ReadonlyArray<MockCouch.Expectation>) =>
   Layer.mergeAll(CouchClient.layerWithoutAuth({ url: "http://couch.test:5984" }), CouchAuth.layerNone).pipe(
     Layer.provideMerge(MockCouch.layerExpectations(expectations))
   )
-
-const api = Effect.map(CouchClient.CouchClient, (couch) => couch.database("api"))
-const appView = (name: string) => Effect.map(api, (db) => DesignDocument.view(Database.designDocument(db, "app"), name))
-
-const collect = <A, E, R>(stream: Stream.Stream<A, E, R>) =>
-  Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)
 
 /** The decoded query of each request sent. */
 const queries = Effect.map(

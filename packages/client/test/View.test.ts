@@ -7,22 +7,14 @@
 import { CouchAuth, CouchClient, Database, DesignDocument, Partition, View } from "@effect-couchdb/client"
 import { MockCouch } from "@effect-couchdb/testing"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Layer, Option, Schema, Stream } from "effect"
-import { bodyOf, recorded, reply } from "./viewRecordings.js"
+import { Effect, Layer, Option, Schema, Stream } from "effect"
+import { api, appView, bodyOf, collect, day, DayKey, Fruit, recorded, reply } from "./viewRecordings.js"
 
 /** The client over MockCouch answering with `routes`, no auth. */
 const Couch = (...routes: ReadonlyArray<MockCouch.Route>) =>
   Layer.mergeAll(CouchClient.layerWithoutAuth({ url: "http://couch.test:5984" }), CouchAuth.layerNone).pipe(
     Layer.provideMerge(MockCouch.layer(routes))
   )
-
-const api = Effect.map(CouchClient.CouchClient, (couch) => couch.database("api"))
-
-/** View `name` of the design document `app` of database `api` (recordings §6). */
-const appView = (name: string) => Effect.map(api, (db) => DesignDocument.view(Database.designDocument(db, "app"), name))
-
-const collect = <A, E, R>(stream: Stream.Stream<A, E, R>) =>
-  Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)
 
 /** Each request as the server saw it: method, path, decoded query and body. */
 const sent = Effect.map(MockCouch.requests, (requests) =>
@@ -32,22 +24,6 @@ const sent = Effect.map(MockCouch.requests, (requests) =>
     query: Object.fromEntries(request.query),
     body: request.body
   })))
-
-/** The recordings' dates (`[year, month, day]` keys of view `sum`) as `Date`s, written back the same way. */
-const DayKey = Schema.transform(
-  Schema.Tuple(Schema.Number, Schema.Number, Schema.Number),
-  Schema.DateFromSelf,
-  {
-    strict: true,
-    decode: ([year, month, day]) => new Date(Date.UTC(year, month - 1, day)),
-    encode: (date) => [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate()] as const
-  }
-)
-
-const day = (iso: string) => new Date(`${iso}T00:00:00.000Z`)
-
-/** The fields of the recordings' documents (6.1) that a caller types. */
-const Fruit = Schema.Struct({ type: Schema.String, name: Schema.String, n: Schema.Number })
 
 describe("View.stream and View.open (CouchDB 3.5 recordings 6.4–6.23)", () => {
   it.scoped("a map view: rows typed by the key and value Schemas, meta from open (6.4, 6.18)", () =>

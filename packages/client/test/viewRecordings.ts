@@ -1,9 +1,12 @@
 /**
  * The view exchanges the View tests answer with: Apache CouchDB 3.5.0's responses from
  * /work/shared/reference/couchdb-3.5-api.md (records 3.44–3.47, 6.4–6.23, 8.9 and 8.12–8.15),
- * keyed by record number, with the body in the chunks it was framed in on the wire.
+ * keyed by record number, with the body in the chunks it was framed in on the wire; and the
+ * handles the recordings were made on.
  */
+import { CouchClient, Database, DesignDocument } from "@effect-couchdb/client"
 import { MockCouch } from "@effect-couchdb/testing"
+import { Chunk, Effect, Schema, Stream } from "effect"
 
 export interface Recording {
   /** The request body, when there was one. */
@@ -213,3 +216,29 @@ export const reply = (recording: Recording): MockCouch.Reply =>
 
 /** The whole body of a recording. */
 export const bodyOf = (recording: Recording): string => recording.chunks?.join("") ?? recording.body ?? ""
+
+/** Database `api`, where the recordings were made. */
+export const api = Effect.map(CouchClient.CouchClient, (couch) => couch.database("api"))
+
+/** View `name` of the design document `app` of database `api` (recordings §6). */
+export const appView = (name: string) =>
+  Effect.map(api, (db) => DesignDocument.view(Database.designDocument(db, "app"), name))
+
+export const collect = <A, E, R>(stream: Stream.Stream<A, E, R>) =>
+  Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)
+
+/** The recordings' dates (`[year, month, day]` keys of view `sum`) as `Date`s, written back the same way. */
+export const DayKey = Schema.transform(
+  Schema.Tuple(Schema.Number, Schema.Number, Schema.Number),
+  Schema.DateFromSelf,
+  {
+    strict: true,
+    decode: ([year, month, day]) => new Date(Date.UTC(year, month - 1, day)),
+    encode: (date) => [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate()] as const
+  }
+)
+
+export const day = (iso: string) => new Date(`${iso}T00:00:00.000Z`)
+
+/** The fields of the recordings' documents (6.1) that a caller types. */
+export const Fruit = Schema.Struct({ type: Schema.String, name: Schema.String, n: Schema.Number })
