@@ -126,10 +126,18 @@ const sendDocs = <E, R>(
   docs: Documents<unknown, E, R>,
   options: SaveOptionsAny
 ): Effect.Effect<CouchResponse, CouchError | E, CouchAuth | R> => {
-  const request = (body: string | Stream.Stream<Uint8Array>) =>
-    Endpoint.send(self, { method: "POST", path: ["_bulk_docs"], body, contentType: "application/json" })
+  const request = (body: string | Stream.Stream<Uint8Array>, count?: number) =>
+    Endpoint.send(self, {
+      method: "POST",
+      path: ["_bulk_docs"],
+      body,
+      contentType: "application/json",
+      // A streamed body's size is unknown when the span starts.
+      ...(count !== undefined ? { spanAttributes: { "db.operation.batch.size": count } } : {})
+    })
   if (!isStream(docs)) {
-    return Effect.flatMap(internalBulk.wholeBody(options.schema, docs, options), request)
+    const list = Array.from(docs)
+    return Effect.flatMap(internalBulk.wholeBody(options.schema, list, options), (body) => request(body, list.length))
   }
   // A `Stream` with its own `E` and `R`: `isStream` only checked that it is one.
   const stream = docs as Stream.Stream<unknown, E, R>
@@ -464,7 +472,8 @@ const getRequest = (requests: ReadonlyArray<GetRequest>, options: GetOptionsAny)
   method: "POST",
   path: ["_bulk_get"],
   query: Endpoint.pick(options, ["revs", "latest", "attachments"]),
-  json: { docs: requests.map((request) => ({ id: request.id, rev: request.rev, atts_since: request.atts_since })) }
+  json: { docs: requests.map((request) => ({ id: request.id, rev: request.rev, atts_since: request.atts_since })) },
+  spanAttributes: { "db.operation.batch.size": requests.length }
 })
 
 const getResults = <A>(
