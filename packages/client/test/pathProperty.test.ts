@@ -52,7 +52,7 @@ const docId = fc.oneof(
 
 /** The segments a document id becomes, as CouchDB reads it back. */
 const expectedSegments = (db: string, id: string, attachment: string | undefined): ReadonlyArray<string> => {
-  const prefix = ["_design/", "_local/"].find((p) => id.startsWith(p) && id.length > p.length)
+  const prefix = ["_design/", "_local/"].find((p) => id.startsWith(p))
   const docSegments = prefix === undefined ? [id] : [prefix.slice(0, -1), id.slice(prefix.length)]
   return [db, ...docSegments, ...(attachment === undefined ? [] : [attachment])]
 }
