@@ -7,7 +7,7 @@
  * The replication's endpoints carry the client's own credentials (from `COUCHDB_URL`), kept
  * `Redacted` from the configuration to the request body.
  */
-import { CouchAuth, CouchClient, Database, Replication, Users } from "@effect-couchdb/client"
+import { CouchAuth, CouchClient, Database, Replication, Security, Users } from "@effect-couchdb/client"
 import { NodeHttpClient, NodeRuntime } from "@effect/platform-node"
 import { Config, Effect, Layer, type Redacted } from "effect"
 import { pathToFileURL } from "node:url"
@@ -39,11 +39,8 @@ export const administration = (options: Options) =>
       Effect.catchTag("Conflict", () => Users.setPassword(couch, options.user, options.password))
     )
 
-    // 2. The user becomes a member of the database.
-    // TODO(lead): Security.addMember(source, { names: [options.user] })
-    yield* couch.resource(options.source, "_security").put({
-      json: { admins: { names: [], roles: [] }, members: { names: [options.user], roles: [] } }
-    })
+    // 2. The user becomes a member of the database (the rest of its security object is kept).
+    yield* Security.addMembers(source, { names: [options.user] })
     const asUser = CouchAuth.basic({ username: options.user, password: options.password })
     const seenByUser = yield* Database.info(source).pipe(CouchAuth.withProvider(asUser))
     yield* Effect.log(`${options.user} can read ${seenByUser.db_name} (${seenByUser.doc_count} documents)`)

@@ -23,7 +23,9 @@ describe("the published packages, as a consumer installs them", () => {
       Effect.provide(
         CouchClient.layer({ url: "http://couch.test" }).pipe(
           Layer.provideMerge(
-            MockCouch.layerExpectations([MockCouch.expect("PUT", "/todos/t1", MockCouch.json(409, { error: "conflict" }))])
+            MockCouch.layerExpectations([
+              MockCouch.expect("PUT", "/todos/t1", MockCouch.json(409, { error: "conflict" }))
+            ])
           )
         )
       )

@@ -74,6 +74,23 @@ export const bulkDocument = (i: number): { readonly _id: string; readonly n: num
   name: `bulk document ${i} with a little text to make it realistic`
 })
 
+/** The number in a document id (`doc00000042` → 42), 0 when it has none. */
+export const docNumber = (id: unknown): number => {
+  if (typeof id !== "string") return 0
+  const n = Number.parseInt(id.slice(3), 10)
+  return Number.isFinite(n) ? n : 0
+}
+
+/**
+ * The `_bulk_docs` answer to `bulkDocument(1..docs)`, in CouchDB 3.x's layout (one line,
+ * sent with a `Content-Length`): `{"ok":true,"id":…,"rev":…}` per document.
+ */
+export const bulkResults = (docs: number): string => {
+  const parts: Array<string> = new Array(docs)
+  for (let i = 1; i <= docs; i++) parts[i - 1] = `{"ok":true,"id":"${docId(i)}","rev":"${revOf(i)}"}`
+  return `[${parts.join(",")}]\n`
+}
+
 /** 1 MiB of deterministic, incompressible-looking bytes; attachments repeat it. */
 export const attachmentBlock = (): Buffer => {
   const block = Buffer.allocUnsafe(1024 * 1024)

@@ -19,6 +19,9 @@
  *   `,\r\n"bookmark": "…"}\r\n`, then `\n` (recording 7.5 of couchdb-3.5-api.md).
  * - `a_<bytes>/blob/data.bin` — GET serves the attachment's bytes (`Content-Length`), PUT
  *   reads and counts them (gunzipping a gzip request body) and answers 201.
+ * - `bk_<docs>/_bulk_docs` — POST reads the body (gunzipping a gzip one), checks that it holds
+ *   `bulkDocument(1..docs)` in order, and answers 201 with one result per document in CouchDB
+ *   3.x's layout (one line, `Content-Length`), or 400 saying what was wrong.
  *
  * Bodies are chunked in `chunkBytes` pieces (CouchDB's `chunked_response_buffer` default is
  * 1490 bytes), written in corked batches with backpressure.
@@ -30,9 +33,11 @@ import {
   allDocsRow,
   attachmentBlock,
   attachmentPieces,
+  bulkResults,
   changeLine,
   documentJson,
   findBookmark,
+  docId,
   hex32,
   revOf,
   seqNumber,
@@ -226,15 +231,39 @@ const pump = (res: http.ServerResponse, pieces: Iterator<Buffer>) => {
   step()
 }
 
+function* chunksOf(body: Buffer, size: number): Generator<Buffer> {
+  for (let at = 0; at < body.length; at += size) yield body.subarray(at, at + size)
+}
+
 const totalLength = (pieces: ReadonlyArray<Buffer>) => pieces.reduce((sum, piece) => sum + piece.length, 0)
 
-const readAll = (req: http.IncomingMessage): Promise<Buffer> =>
+const readAll = (req: NodeJS.ReadableStream): Promise<Buffer> =>
   new Promise((resolve, reject) => {
     const parts: Array<Buffer> = []
     req.on("data", (chunk: Buffer) => parts.push(chunk))
     req.on("end", () => resolve(Buffer.concat(parts)))
     req.on("error", reject)
   })
+
+/** Why a `_bulk_docs` body is not `bulkDocument(1..docs)` in order, or `undefined`. */
+const bulkBodyProblem = (body: Buffer, docs: number): string | undefined => {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(body.toString("utf8"))
+  } catch (error) {
+    return `the body is not JSON: ${String(error)}`
+  }
+  const list: unknown = typeof parsed === "object" && parsed !== null ? Reflect.get(parsed, "docs") : undefined
+  if (!Array.isArray(list)) return "the body has no docs"
+  if (list.length !== docs) return `expected ${docs} documents, received ${list.length}`
+  for (let i = 0; i < list.length; i++) {
+    const doc: unknown = list[i]
+    const id: unknown = typeof doc === "object" && doc !== null ? Reflect.get(doc, "_id") : undefined
+    const n: unknown = typeof doc === "object" && doc !== null ? Reflect.get(doc, "n") : undefined
+    if (id !== docId(i + 1) || n !== i + 1) return `document ${i} is not bulk document ${i + 1}`
+  }
+  return undefined
+}
 
 const queryNumber = (url: URL, name: string, fallback: number): number => {
   const value = url.searchParams.get(name)
@@ -260,6 +289,7 @@ export const start = async (options: CannedOptions): Promise<CannedServer> => {
   const finds = new Map<number, Array<Buffer>>()
   const changeLines = new Map<number, ReadonlyArray<string>>()
   const continuous = new Map<number, Array<Buffer>>()
+  const bulk = new Map<number, Buffer>()
   let block: Buffer | undefined
   const doc = Buffer.from(smallDocument(options.docBytes), "utf8")
   const docEtag = `"${revOf(1)}"`
@@ -301,11 +331,21 @@ export const start = async (options: CannedOptions): Promise<CannedServer> => {
     return pieces
   }
 
+  const bulkOf = (docs: number) => {
+    let body = bulk.get(docs)
+    if (body === undefined) {
+      body = Buffer.from(bulkResults(docs), "utf8")
+      bulk.set(docs, body)
+    }
+    return body
+  }
+
   const release = () => {
     views.clear()
     finds.clear()
     changeLines.clear()
     continuous.clear()
+    bulk.clear()
   }
 
   const prepare = (work: Work) => {
@@ -324,6 +364,9 @@ export const start = async (options: CannedOptions): Promise<CannedServer> => {
       case "att-up":
         blockOf()
         break
+      case "bulk-stream":
+        bulkOf(work.docs)
+        break
       default:
         break
     }
@@ -338,7 +381,7 @@ export const start = async (options: CannedOptions): Promise<CannedServer> => {
       await readAll(req)
       return sendJson(res, 200, "{\"couchdb\":\"Welcome\",\"version\":\"3.5.0\",\"vendor\":{\"name\":\"bench\"}}\n")
     }
-    const match = /^(s1|v_lines|v_oneline|c|a|f)(?:_(\d+))?$/.exec(db)
+    const match = /^(s1|v_lines|v_oneline|c|a|f|bk)(?:_(\d+))?$/.exec(db)
     if (match === null) {
       await readAll(req)
       return notFound(res)
@@ -363,6 +406,21 @@ export const start = async (options: CannedOptions): Promise<CannedServer> => {
       return sendJson(res, 201, `{"ok":true,"id":"blob","rev":"2-${hex32(2)}"}\n`, {
         Location: `http://${req.headers.host ?? "localhost"}/${db}/blob/data.bin`
       })
+    }
+
+    if (family === "bk" && second === "_bulk_docs" && third === undefined && method === "POST") {
+      const encoded = (req.headers["content-encoding"] ?? "").includes("gzip")
+      const problem = bulkBodyProblem(await readAll(encoded ? req.pipe(zlib.createGunzip()) : req), size)
+      if (problem !== undefined) {
+        return sendJson(res, 400, JSON.stringify({ error: "bad_request", reason: problem }) + "\n")
+      }
+      const body = bulkOf(size)
+      res.writeHead(201, {
+        ...baseHeaders(),
+        "Content-Type": "application/json",
+        "Content-Length": String(body.length)
+      })
+      return pump(res, chunksOf(body, 64 * 1024))
     }
 
     const body = await readAll(req)

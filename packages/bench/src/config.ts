@@ -58,7 +58,7 @@ export const smokeSizes: Sizes = {
   rowsLarge: 8_000,
   changes: 2_000,
   heartbeatEvery: 100,
-  docs: 2_000,
+  docs: 1_000,
   batch: 500,
   attachmentBytes: 1024 * 1024,
   attachmentBytesSmall: 256 * 1024,

@@ -70,6 +70,13 @@ export interface BulkJob {
   readonly batch: number
 }
 
+/** One `_bulk_docs` request with every document (canned server): streamed where the client can. */
+export interface BulkStreamJob {
+  readonly kind: "bulk-stream"
+  readonly db: string
+  readonly docs: number
+}
+
 export interface AttachmentJob {
   readonly kind: "att-down" | "att-up"
   readonly db: string
@@ -79,7 +86,7 @@ export interface AttachmentJob {
   readonly bytes: number
 }
 
-export type Work = RequestJob | ViewJob | ChangesJob | BulkJob | AttachmentJob | FindJob
+export type Work = RequestJob | ViewJob | ChangesJob | BulkJob | BulkStreamJob | AttachmentJob | FindJob
 
 export interface Job {
   readonly client: ClientId

@@ -280,9 +280,14 @@ const scenarioNotes: Readonly<Record<number, string>> = {
     "`JSON.parse` per line over `undici.request`; nano: `changesReader.get({ since: \"0\" })` with its default " +
     "batch size (100 changes per longpoll request); Cloudant: `ChangesFollower.startOneOff()` (normal feed, " +
     "10,000 changes per request). The canned server answers those batch requests from the same changes.",
-  4: "Into the embedded pouchdb-server (in memory); a fresh database per run. effect-couchdb posts " +
-    "`_bulk_docs` through `Resource.post({ json: { docs } })`; nano: `db.bulk`; Cloudant: `postBulkDocs` " +
-    "(gzip-compressed request bodies, its default). The server dominates: expect ratios near 1.",
+  4: "Batches: into the embedded pouchdb-server (in memory), a fresh database per run; effect-couchdb " +
+    "`Bulk.save(db, docs)` per batch; nano: `db.bulk`; Cloudant: `postBulkDocs` (gzip-compressed request " +
+    "bodies, its default). The server dominates: expect ratios near 1. Streamed: every document in one " +
+    "request to the canned server, which checks the body and answers one result per document; " +
+    "effect-couchdb: `Bulk.saveStream(db, Stream)`, documents generated as the body is written and results " +
+    "folded as they arrive; the others build the array and serialise it whole (nano `db.bulk`, Cloudant " +
+    "`postBulkDocs` gzip-compressed, the raw baselines one `JSON.stringify`). The count and checksum are the " +
+    "successful results and Σ of their ids' numbers.",
   5: "Download: effect-couchdb `Resource.get()` then `response.stream`; nano `attachment.getAsStream`; Cloudant " +
     "`getAttachment` (a stream). Upload from a generated stream with a known length: effect-couchdb " +
     "`put({ body: Stream, contentType, contentLength })`; nano `attachment.insert` with a Readable; Cloudant " +

@@ -177,6 +177,19 @@ export const build = (options: Options): ReadonlyArray<Variant> => {
     expectedCheck: s.docs
   })
 
+  add({
+    id: "s4-streamed",
+    scenario: 4,
+    title: `${
+      s.docs.toLocaleString("en")
+    } documents in one _bulk_docs request, streamed where the client can (canned server)`,
+    server: "canned",
+    work: { kind: "bulk-stream", db: `bk_${s.docs}`, docs: s.docs },
+    metric: "docs/s",
+    expectedCount: s.docs,
+    expectedCheck: rowChecksum(s.docs)
+  })
+
   const attachment = (kind: "att-down" | "att-up", bytes: number): Work => ({
     kind,
     db: `a_${bytes}`,

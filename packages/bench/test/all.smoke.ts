@@ -22,6 +22,7 @@ describe("benchmark harness", () => {
       "s2-oneline-large",
       "s3-continuous",
       "s4-bulk",
+      "s4-streamed",
       "s5-down",
       "s5-down-small",
       "s5-up",

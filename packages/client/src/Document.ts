@@ -536,6 +536,88 @@ export const putBatched: {
 )
 
 /**
+ * Options of a conflict-safe update.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface UpdateOptions {
+  /** How many times to write in all (default 5): after a `Conflict` the document is read again and `f` applied again. */
+  readonly attempts?: number | undefined
+}
+
+const updateImpl = <A, I>(
+  self: Document,
+  f: (current: Stored<A>) => A & WriteMeta,
+  options: UpdateOptions & { readonly schema?: Schema.Schema<A, I, never> }
+): Effect.Effect<WriteResult, CouchError, CouchAuth> => {
+  const attempts = options.attempts ?? 5
+  if (!Number.isInteger(attempts) || attempts < 1) {
+    return Effect.fail(new InvalidRequest({ description: "Document.update: attempts must be a positive integer" }))
+  }
+  const decode = internalDocument.decoder(Meta, options.schema)
+  const read = Effect.flatMap(Endpoint.send(self, { method: "GET" }), (response) => decodeBody(decode, response))
+  const once = Effect.flatMap(read, (current) =>
+    Effect.flatMap(
+      // The revision read is the one replaced: a concurrent write in between is a Conflict.
+      write(self, { ...f(current), _rev: current._rev }, options, false),
+      Endpoint.json(WriteResult)
+    ))
+  const loop = (left: number): Effect.Effect<WriteResult, CouchError, CouchAuth> =>
+    left <= 1 ? once : Effect.catchTag(once, "Conflict", () => loop(left - 1))
+  return loop(attempts)
+}
+
+/**
+ * Reads a document, applies `f` to it and writes the result over the revision it read; on
+ * `Conflict` (someone wrote in between) it reads the document again and applies `f` again,
+ * up to `attempts` times in all. `f` must be a pure function of the document it is given: it
+ * may run more than once. A missing document is `NotFound`.
+ *
+ * @since 0.2.0
+ * @category writes
+ * @example
+ * ```ts
+ * import { CouchClient, Database, Document } from "@effect-couchdb/client"
+ * import { Effect, Schema } from "effect"
+ *
+ * const Counter = Schema.Struct({ n: Schema.Number })
+ *
+ * const increment = Effect.gen(function*() {
+ *   const doc = Database.document((yield* CouchClient.CouchClient).database("stats"), "visits")
+ *   return yield* Document.update(doc, (counter) => ({ ...counter, n: counter.n + 1 }), { schema: Counter })
+ * })
+ * ```
+ */
+export const update: {
+  <A, I>(
+    f: (current: Stored<A>) => A & WriteMeta,
+    options: UpdateOptions & { readonly schema: Schema.Schema<A, I, never> }
+  ): (self: Document) => Effect.Effect<WriteResult, CouchError, CouchAuth>
+  (
+    f: (current: Stored<JsonObject>) => JsonObject,
+    options?: UpdateOptions
+  ): (self: Document) => Effect.Effect<WriteResult, CouchError, CouchAuth>
+  <A, I>(
+    self: Document,
+    f: (current: Stored<A>) => A & WriteMeta,
+    options: UpdateOptions & { readonly schema: Schema.Schema<A, I, never> }
+  ): Effect.Effect<WriteResult, CouchError, CouchAuth>
+  (
+    self: Document,
+    f: (current: Stored<JsonObject>) => JsonObject,
+    options?: UpdateOptions
+  ): Effect.Effect<WriteResult, CouchError, CouchAuth>
+} = dual(
+  Endpoint.isDataFirst,
+  <A, I>(
+    self: Document,
+    f: (current: Stored<A>) => A & WriteMeta,
+    options: UpdateOptions & { readonly schema?: Schema.Schema<A, I, never> } = {}
+  ) => updateImpl(self, f, options)
+)
+
+/**
  * Deletes a document. The revision is required: deleting "whatever is current" would throw
  * away a concurrent update, so a stale `rev` fails with `Conflict`. (`_local` documents
  * have no revisions: pass their `_rev` as read, `"0-1"`.)

@@ -132,17 +132,19 @@ export interface Row<K, V, D> {
  * @category schemas
  * @example
  * ```ts
- * import { CouchClient, View } from "@effect-couchdb/client"
+ * import { CouchClient, Database, View } from "@effect-couchdb/client"
  * import { Effect, Schema, Stream } from "effect"
  *
  * const Todo = Schema.Struct({ title: Schema.String })
  *
  * const program = Effect.gen(function* () {
- *   const db = (yield* CouchClient.CouchClient).resource("todos")
- *   yield* View.stream(View.allDocs(db), { keys: ["a", "b"], include_docs: true }, {
- *     key: Schema.String,
- *     value: View.AllDocsValue,
- *     doc: Todo
+ *   const todos = (yield* CouchClient.CouchClient).database("todos")
+ *   yield* View.stream(Database.allDocs(todos), {
+ *     keys: ["a", "b"],
+ *     include_docs: true,
+ *     keySchema: Schema.String,
+ *     valueSchema: View.AllDocsValue,
+ *     schema: Todo
  *   }).pipe(
  *     Stream.runForEach((row) =>
  *       View.isErrorRow(row)

@@ -4,6 +4,11 @@
 export * as Attachment from "./Attachment.js"
 
 /**
+ * @since 0.2.0
+ */
+export * as Bulk from "./Bulk.js"
+
+/**
  * @since 0.1.0
  */
 export * as Changes from "./Changes.js"

@@ -7,18 +7,18 @@
  * @since 0.2.0
  * @example
  * ```ts
+ * import { Database, Document } from "@effect-couchdb/client"
  * import { TestCouch } from "@effect-couchdb/embedded"
  * import { NodeHttpClient } from "@effect/platform-node"
- * import { it } from "@effect/vitest"
  * import { Effect, Layer } from "effect"
  *
  * const CouchLive = TestCouch.layerEmbedded().pipe(Layer.provide(NodeHttpClient.layerUndici))
  *
- * it.scoped("writes a document", () =>
- *   Effect.gen(function*() {
- *     const db = yield* TestCouch.withDatabase("orders")
- *     yield* db.document("o1").put({ json: { total: 1 } })
- *   }).pipe(Effect.provide(CouchLive)))
+ * // In a test file: it.scoped("writes a document", () => writesADocument)
+ * export const writesADocument = Effect.gen(function*() {
+ *   const db = yield* TestCouch.withDatabase("orders")
+ *   yield* Document.put(Database.document(db, "o1"), { total: 1 })
+ * }).pipe(Effect.provide(CouchLive))
  * ```
  */
 import * as CouchAuth from "@effect-couchdb/client/CouchAuth"

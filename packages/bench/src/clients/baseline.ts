@@ -8,7 +8,7 @@ import { request } from "undici"
 import { attachmentBlock, attachmentPieces, bulkDocument, findQuery, numberField } from "../bodies.js"
 import type { Outcome } from "../jobs.js"
 import { pool } from "../lines.js"
-import { basicAuth, bulkResultOk, consume, fail, type Prepare } from "./common.js"
+import { basicAuth, bulkResultOk, bulkResultSum, consume, fail, type Prepare } from "./common.js"
 import { readContinuousChanges, readFind, readView } from "./rawBodies.js"
 
 type Body = Awaited<ReturnType<typeof request>>["body"]
@@ -96,6 +96,21 @@ export const prepare: Prepare = async ({ server, work }) => {
         }
       }
     }
+    case "bulk-stream":
+      return {
+        run: async (): Promise<Outcome> => {
+          // The physical baseline: one JSON.stringify of the whole body, one JSON.parse of the answer.
+          const docs = []
+          for (let i = 1; i <= work.docs; i++) docs.push(bulkDocument(i))
+          const { body, statusCode } = await request(`${base}/_bulk_docs`, {
+            method: "POST",
+            headers: { ...headers, "content-type": "application/json" },
+            body: JSON.stringify({ docs })
+          })
+          await expect(statusCode, body, [201], "POST _bulk_docs")
+          return bulkResultSum(await body.json())
+        }
+      }
     case "att-down":
       return {
         run: async (): Promise<Outcome> => {

@@ -9,7 +9,7 @@ import { Readable } from "node:stream"
 import { attachmentBlock, attachmentPieces, bulkDocument, changeSeqN, docN, findQuery, numberField } from "../bodies.js"
 import type { Outcome } from "../jobs.js"
 import { pool } from "../lines.js"
-import { bulkResultOk, consume, fail, type Prepare } from "./common.js"
+import { bulkResultOk, bulkResultSum, consume, fail, type Prepare } from "./common.js"
 
 export const prepare: Prepare = async ({ server, work }) => {
   const service = CloudantV1.newInstance({
@@ -77,6 +77,16 @@ export const prepare: Prepare = async ({ server, work }) => {
         },
         cleanup: async () => {
           await service.deleteDatabase({ db })
+        }
+      }
+    case "bulk-stream":
+      return {
+        run: async (): Promise<Outcome> => {
+          // The SDK takes an array, serialised whole (and gzip-compressed, its default).
+          const docs = []
+          for (let i = 1; i <= work.docs; i++) docs.push(bulkDocument(i))
+          const { result } = await service.postBulkDocs({ db, bulkDocs: { docs } })
+          return bulkResultSum(result)
         }
       }
     case "att-down":

@@ -3,7 +3,7 @@
  * `UndiciHttpClient.layer`, `NodeHttpClient.layerUndici` or node:http with a keep-alive
  * agent. The layers are built before the measured work.
  */
-import { Changes, CouchAuth, CouchClient, Database, Mango, View } from "@effect-couchdb/client"
+import { Bulk, Changes, CouchAuth, CouchClient, Database, Mango, View } from "@effect-couchdb/client"
 import { UndiciHttpClient } from "@effect-couchdb/undici"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Effect from "effect/Effect"
@@ -11,7 +11,7 @@ import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
-import { attachmentBlock, attachmentPieces, bulkDocument, changeSeqN, docN, findQuery, numberField } from "../bodies.js"
+import { attachmentBlock, attachmentPieces, bulkDocument, changeSeqN, docN, docNumber, findQuery, numberField } from "../bodies.js"
 import type { Outcome } from "../jobs.js"
 import { bulkResultOk, fail, type Prepare } from "./common.js"
 
@@ -96,13 +96,13 @@ export const prepare: Prepare = async ({ client, server, work }) => {
       return {
         run: () =>
           runtime.runPromise(Effect.gen(function*() {
-            const bulkDocs = (yield* db).resource("_bulk_docs")
+            const database = (yield* CouchClient.CouchClient).database(work.db)
             let check = 0
             for (let start = 1; start <= work.docs; start += work.batch) {
               const docs = []
               for (let i = start; i < start + work.batch && i <= work.docs; i++) docs.push(bulkDocument(i))
-              const result = yield* Effect.flatMap(bulkDocs.post({ json: { docs } }), (response) => response.json)
-              if (!bulkResultOk(result, docs.length)) fail("a _bulk_docs write failed")
+              const results = yield* Bulk.save(database, docs)
+              if (!bulkResultOk(results, docs.length)) fail("a _bulk_docs write failed")
               check += docs.length
             }
             return { count: check, check } satisfies Outcome
@@ -111,6 +111,22 @@ export const prepare: Prepare = async ({ client, server, work }) => {
           await runtime.runPromise(Effect.flatMap(db, (resource) => resource.delete()))
           await runtime.dispose()
         }
+      }
+    case "bulk-stream":
+      return {
+        run: () =>
+          runtime.runPromise(Effect.gen(function*() {
+            // Documents generated as the request body is written, results read as they arrive.
+            const database = (yield* CouchClient.CouchClient).database(work.db)
+            const docs = Stream.range(1, work.docs).pipe(Stream.map(bulkDocument))
+            return yield* Stream.runFold(Bulk.saveStream(database, docs), { count: 0, check: 0 }, (acc, result) => {
+              if ("ok" in result) {
+                acc.count++
+                acc.check += docNumber(result.id)
+              }
+              return acc
+            })
+          }))
       }
     case "att-down":
       return {

@@ -9,7 +9,7 @@ import { Readable } from "node:stream"
 import { attachmentBlock, attachmentPieces, bulkDocument, changeSeqN, docN, findQuery, numberField } from "../bodies.js"
 import type { Outcome } from "../jobs.js"
 import { pool } from "../lines.js"
-import { bulkResultOk, consume, fail, type Prepare } from "./common.js"
+import { bulkResultOk, bulkResultSum, consume, fail, type Prepare } from "./common.js"
 
 export const prepare: Prepare = async ({ server, work }) => {
   const url = new URL(server.url)
@@ -81,6 +81,15 @@ export const prepare: Prepare = async ({ server, work }) => {
         },
         cleanup: async () => {
           await couch.db.destroy(work.db)
+        }
+      }
+    case "bulk-stream":
+      return {
+        run: async (): Promise<Outcome> => {
+          // nano takes an array: every document is built, then the body is serialised whole.
+          const docs = []
+          for (let i = 1; i <= work.docs; i++) docs.push(bulkDocument(i))
+          return bulkResultSum(await db.bulk({ docs }))
         }
       }
     case "att-down":

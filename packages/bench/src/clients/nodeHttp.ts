@@ -8,7 +8,7 @@ import { Readable } from "node:stream"
 import { attachmentBlock, attachmentPieces, bulkDocument, findQuery, numberField } from "../bodies.js"
 import type { Outcome } from "../jobs.js"
 import { pool } from "../lines.js"
-import { basicAuth, bulkResultOk, collect, consume, fail, type Prepare } from "./common.js"
+import { basicAuth, bulkResultOk, bulkResultSum, collect, consume, fail, type Prepare } from "./common.js"
 import { readContinuousChanges, readFind, readView } from "./rawBodies.js"
 
 const agent = new http.Agent({ keepAlive: true })
@@ -112,6 +112,21 @@ export const prepare: Prepare = async ({ server, work }) => {
         }
       }
     }
+    case "bulk-stream":
+      return {
+        run: async (): Promise<Outcome> => {
+          const docs = []
+          for (let i = 1; i <= work.docs; i++) docs.push(bulkDocument(i))
+          const response = await send(
+            `${base}/_bulk_docs`,
+            "POST",
+            { ...headers, "content-type": "application/json" },
+            JSON.stringify({ docs })
+          )
+          await expect(response, [201], "POST _bulk_docs")
+          return bulkResultSum(await json(response))
+        }
+      }
     case "att-down":
       return {
         run: async (): Promise<Outcome> => {

@@ -156,4 +156,18 @@ describe("Document on a real server", () => {
       const tombstone = Chunk.toArray(streamed).find((leaf) => leaf._tag === "Deleted")
       expect(tombstone?._tag === "Deleted" ? tombstone.ok._deleted : undefined).toBe(true)
     }).pipe(Effect.provide(AdminLive)))
+
+  it.scoped("update under contention: ten concurrent increments all land", () =>
+    Effect.gen(function*() {
+      const db = yield* TestCouch.withDatabase("test/update")
+      const doc = Database.document(db, "counter")
+      const Counter = Schema.Struct({ n: Schema.Number })
+      yield* Document.put(doc, { n: 0 }, { schema: Counter })
+      yield* Effect.forEach(
+        Array.from({ length: 10 }),
+        () => Document.update(doc, (c) => ({ ...c, n: c.n + 1 }), { schema: Counter, attempts: 50 }),
+        { concurrency: 10 }
+      )
+      expect((yield* Document.get(doc, { schema: Counter })).n).toBe(10)
+    }).pipe(Effect.provide(AdminLive)))
 })
