@@ -171,7 +171,9 @@ describe("Checkpoint.saveEvery", () => {
   it.effect("bad options are an InvalidRequest", () =>
     Effect.gen(function*() {
       const doc = yield* checkpoint
-      for (const options of [{ changes: 0 }, { changes: 2.5 }, { interval: 0 }, { interval: "later" }]) {
+      // "later" is not a duration: the cast lets the test pass what an untyped caller could.
+      const later = { interval: "later" } as unknown as Checkpoint.SaveOptions
+      for (const options of [{ changes: 0 }, { changes: 2.5 }, { interval: 0 }, later]) {
         const error = yield* Effect.flip(Stream.runDrain(processed(1).pipe(Checkpoint.saveEvery(doc, options))))
         expect(error._tag).toBe("InvalidRequest")
       }
