@@ -89,7 +89,8 @@ const write = (
   seq: Changes.Seq,
   rev: string | undefined
 ): Effect.Effect<Document.WriteResult, CouchError, CouchAuth> => {
-  const put = (current: string | undefined) => Document.put(self, current === undefined ? { seq } : { seq, _rev: current })
+  const put = (current: string | undefined) =>
+    Document.put(self, current === undefined ? { seq } : { seq, _rev: current })
   const current = Document.get(self).pipe(
     Effect.map((doc) => doc._rev),
     Effect.catchTag("NotFound", () => Effect.succeed(undefined))
@@ -108,7 +109,8 @@ export const save: {
   (self: Document.Document, seq: Changes.Seq): Effect.Effect<Document.WriteResult, CouchError, CouchAuth>
 } = dual(
   2,
-  (self: Document.Document, seq: Changes.Seq) => Effect.zipRight(local("Checkpoint.save", self), write(self, seq, undefined))
+  (self: Document.Document, seq: Changes.Seq) =>
+    Effect.zipRight(local("Checkpoint.save", self), write(self, seq, undefined))
 )
 
 /**

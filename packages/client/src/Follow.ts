@@ -29,8 +29,8 @@ import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
 import { dual } from "effect/Function"
 import type * as Metric from "effect/Metric"
-import * as Schema from "effect/Schema"
 import type * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Changes from "./Changes.js"
 import type { CouchAuth } from "./CouchAuth.js"
@@ -201,7 +201,9 @@ const changesImpl = (
   }
   const { heartbeat, idle } = internal.liveness(options.heartbeat, controls.idleTimeout)
   const params = withoutControls(options)
-  const decoder = options.schema === undefined ? changeDecoder(Schema.Unknown) : changeDecoder(Document.stored(options.schema))
+  const decoder = options.schema === undefined
+    ? changeDecoder(Schema.Unknown)
+    : changeDecoder(Document.stored(options.schema))
   return internal.follow({
     namespace: self.name,
     url: `${Handle.url(self)}/_changes`,

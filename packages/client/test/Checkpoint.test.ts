@@ -11,7 +11,10 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Logger, LogLevel, Option, Stream, TestClock } from "effect"
 import { change, changes, Couch, couchChanges, rowsOf } from "./feeds/kit.js"
 
-const checkpoint = Effect.map(CouchClient.CouchClient, (couch) => Database.localDocument(couch.database("db"), "mailer"))
+const checkpoint = Effect.map(
+  CouchClient.CouchClient,
+  (couch) => Database.localDocument(couch.database("db"), "mailer")
+)
 
 const saved = (seq: string | number, rev = "0-1") => MockCouch.json(200, { _id: "_local/mailer", _rev: rev, seq })
 const written = (rev = "0-1") => MockCouch.json(201, { ok: true, id: "_local/mailer", rev })
@@ -73,7 +76,9 @@ describe("Checkpoint.load and save (CouchDB 3.5 recordings 4.52–4.58)", () => 
     }).pipe(Effect.provide(
       CouchClient.layer({ url: "http://couch.test:5984" }).pipe(
         Layer.provideMerge(MockCouch.layerExpectations([
-          MockCouch.expect("PUT", "/db/_local/mailer", MockCouch.json(409, { error: "conflict" }), { json: { seq: 7 } }),
+          MockCouch.expect("PUT", "/db/_local/mailer", MockCouch.json(409, { error: "conflict" }), {
+            json: { seq: 7 }
+          }),
           MockCouch.expect("GET", "/db/_local/mailer", saved(6, "0-3")),
           MockCouch.expect("PUT", "/db/_local/mailer", written("0-4"), { json: { seq: 7, _rev: "0-3" } })
         ]))
@@ -118,7 +123,9 @@ describe("Checkpoint.saveEvery", () => {
     return Effect.gen(function*() {
       const doc = yield* checkpoint
       const fiber = yield* Effect.fork(Stream.runDrain(
-        Stream.concat(processed(2), Stream.never).pipe(Checkpoint.saveEvery(doc, { changes: 100, interval: "5 seconds" }))
+        Stream.concat(processed(2), Stream.never).pipe(
+          Checkpoint.saveEvery(doc, { changes: 100, interval: "5 seconds" })
+        )
       ))
       yield* TestClock.adjust("4999 millis")
       expect(puts).toEqual([])

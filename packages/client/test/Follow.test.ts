@@ -58,7 +58,12 @@ describe("Follow.changes: one-off", () => {
   it.effect("stops when the server says nothing is pending, without asking again", () =>
     withDb([feedOf(4)], (db) =>
       Effect.gen(function*() {
-        expect(ids(yield* rowsOf(Follow.changes(db, { mode: "oneOff", batchSize: 2 })))).toEqual(["d1", "d2", "d3", "d4"])
+        expect(ids(yield* rowsOf(Follow.changes(db, { mode: "oneOff", batchSize: 2 })))).toEqual([
+          "d1",
+          "d2",
+          "d3",
+          "d4"
+        ])
         expect((yield* queries).map((q) => q.since)).toEqual(["0", "2-g1"])
       })))
 
@@ -284,4 +289,3 @@ describe("Follow.dbUpdates (CouchDB 3.5 recordings 11.4–11.7)", () => {
     }).pipe(Effect.provide(Couch(route)))
   })
 })
-

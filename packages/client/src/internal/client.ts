@@ -247,15 +247,19 @@ export const make = (options: Options): Effect.Effect<Service, InvalidRequest, H
      * was read does not leave the connection open, and an interrupted wait aborts at once.
      */
     const execute = (request: HttpClientRequest.HttpClientRequest, scoped: boolean) =>
-      !scoped ? http.execute(request) : Effect.flatMap(Effect.serviceOption(Scope.Scope), (outer) =>
-        Option.isNone(outer) ? http.execute(request) : Effect.flatMap(
-          Scope.fork(outer.value, ExecutionStrategy.sequential),
-          (scope) =>
-            scopedHttp.execute(request).pipe(
-              Effect.provideService(Scope.Scope, scope),
-              Effect.onExit((exit) => Exit.isFailure(exit) ? Scope.close(scope, exit) : Effect.void)
-            )
-        ))
+      !scoped ?
+        http.execute(request) :
+        Effect.flatMap(Effect.serviceOption(Scope.Scope), (outer) =>
+          Option.isNone(outer) ? http.execute(request) : Effect.flatMap(
+            Scope.fork(outer.value, ExecutionStrategy.sequential),
+            (scope) =>
+              scopedHttp.execute(request).pipe(
+                Effect.provideService(Scope.Scope, scope),
+                Effect.onExit((exit) =>
+                  Exit.isFailure(exit) ? Scope.close(scope, exit) : Effect.void
+                )
+              )
+          ))
     const send = (method: Method, url: string, request: HttpClientRequest.HttpClientRequest, scoped = false) =>
       execute(request, scoped).pipe(
         Effect.catchAll((error) =>

@@ -36,7 +36,8 @@ export const redeliveries: Metric.Metric.Counter<number> = Metric.counter("couch
 export const backoff = (options: {
   readonly base?: Duration.DurationInput | undefined
   readonly cap?: Duration.DurationInput | undefined
-} = {}): Schedule.Schedule<Duration.Duration> => Retry.fullJitter(options.base ?? "100 millis", options.cap ?? "60 seconds")
+} = {}): Schedule.Schedule<Duration.Duration> =>
+  Retry.fullJitter(options.base ?? "100 millis", options.cap ?? "60 seconds")
 
 /** A longer `Retry-After` than this is not waited out in full. */
 const maxRetryAfter = Duration.minutes(1)
@@ -280,8 +281,10 @@ export const follow = <A extends { readonly seq: Seq | null }>(
       Effect.flatMap(Effect.option(Effect.currentSpan), (span) =>
         Option.isNone(span)
           ? Effect.void
-          : Effect.flatMap(Clock.currentTimeNanos, (now) =>
-            Effect.sync(() => span.value.event("couchdb.follow.reconnect", now, attributes))))
+          : Effect.flatMap(
+            Clock.currentTimeNanos,
+            (now) => Effect.sync(() => span.value.event("couchdb.follow.reconnect", now, attributes))
+          ))
 
     /** After a failure: stop (terminal, past the tolerance, schedule done), or wait and go on. */
     const recover = (error: CouchError): Effect.Effect<void, Option.Option<CouchError>> =>

@@ -35,7 +35,9 @@ export const policy = (options: boolean | RetryOptions | undefined): Policy | un
   const o = options === true ? {} : options
   return {
     schedule: o.schedule ??
-      fullJitter(o.base ?? "100 millis", o.maxDelay ?? "10 seconds").pipe(Schedule.intersect(Schedule.recurs(o.times ?? 3))),
+      fullJitter(o.base ?? "100 millis", o.maxDelay ?? "10 seconds").pipe(
+        Schedule.intersect(Schedule.recurs(o.times ?? 3))
+      ),
     writes: o.writes === true,
     allMethods: o.allMethods === true,
     maxRetryAfter: Duration.decode(o.maxRetryAfter ?? "30 seconds")

@@ -58,86 +58,92 @@ const endlessServer = Effect.acquireRelease(
     }
   ),
   ({ server }) =>
-    Effect.async<void>((resume) => {
+    Effect.async<undefined>((resume) => {
       server.closeAllConnections()
-      server.close(() => resume(Effect.void))
+      server.close(() => resume(Effect.succeed(undefined)))
     })
 )
 
 describe("interrupting feeds mid-response", () => {
-  it.scopedLive(`${feeds.toLocaleString("en")} interrupted feeds leave no socket beyond the pool, no fiber running`, () =>
-    Effect.gen(function*() {
-      const { connections, url } = yield* endlessServer
-      const context = yield* Layer.build(
-        Layer.mergeAll(CouchClient.layer({ url }), CouchAuth.layerNone).pipe(Layer.provide(NodeHttpClient.layerUndici))
-      )
-
-      /** Starts feed `i`, waits for its first change, interrupts it. */
-      const interruptOne = (i: number) =>
-        Effect.gen(function*() {
-          const db = (yield* CouchClient.CouchClient).database("endless")
-          const first = yield* Deferred.make<void>()
-          const feed = i % 2 === 0
-            ? Follow.changes(db, { since: "5-g1" })
-            : Changes.stream(db, { feed: "continuous", since: "5-g1" })
-          const fiber = yield* Effect.fork(Stream.runForEach(feed, () => Deferred.succeed(first, undefined)))
-          yield* Deferred.await(first)
-          yield* Fiber.interrupt(fiber)
-        }).pipe(Effect.provide(context))
-
-      const supervisor = yield* Supervisor.track
-      const { memory, seconds } = yield* measuringMemory(
-        Effect.forEach(Array.from({ length: feeds }, (_, i) => i), interruptOne, { concurrency, discard: true }).pipe(
-          Effect.supervised(supervisor)
+  it.scopedLive(
+    `${feeds.toLocaleString("en")} interrupted feeds leave no socket beyond the pool, no fiber running`,
+    () =>
+      Effect.gen(function*() {
+        const { connections, url } = yield* endlessServer
+        const context = yield* Layer.build(
+          Layer.mergeAll(CouchClient.layer({ url }), CouchAuth.layerNone).pipe(
+            Layer.provide(NodeHttpClient.layerUndici)
+          )
         )
-      )
-      const running = yield* supervisor.value
-      const carried = () => connections.filter((c) => c.requests > 0)
-      const open = () => connections.filter((c) => !c.closed)
-      // The server notices aborted connections as their FIN arrives; waiting for it is a guard, not a race.
-      const waitUntil = (done: () => boolean) =>
-        Effect.sync(done).pipe(
-          Effect.repeat({ schedule: Schedule.spaced("20 millis"), until: (ok) => ok }),
-          Effect.timeout("30 seconds"),
-          Effect.ignore
+
+        /** Starts feed `i`, waits for its first change, interrupts it. */
+        const interruptOne = (i: number) =>
+          Effect.gen(function*() {
+            const db = (yield* CouchClient.CouchClient).database("endless")
+            const first = yield* Deferred.make<undefined>()
+            const feed = i % 2 === 0
+              ? Follow.changes(db, { since: "5-g1" })
+              : Changes.stream(db, { feed: "continuous", since: "5-g1" })
+            const fiber = yield* Effect.fork(Stream.runForEach(feed, () => Deferred.succeed(first, undefined)))
+            yield* Deferred.await(first)
+            yield* Fiber.interrupt(fiber)
+          }).pipe(Effect.provide(context))
+
+        const supervisor = yield* Supervisor.track
+        const { memory, seconds } = yield* measuringMemory(
+          Effect.forEach(Array.from({ length: feeds }, (_, i) => i), interruptOne, { concurrency, discard: true }).pipe(
+            Effect.supervised(supervisor)
+          )
         )
-      yield* waitUntil(() => carried().every((c) => c.closed))
-      const openWithRequest = carried().filter((c) => !c.closed).length
-      const openIdle = open().length - openWithRequest
-      // The pool retires its idle connections after its keep-alive timeout.
-      const poolStarted = Date.now()
-      yield* waitUntil(() => open().length === 0)
-      const poolClosedMs = Date.now() - poolStarted
-      const requests = connections.reduce((sum, c) => sum + c.requests, 0)
-      const idle = connections.filter((c) => c.requests === 0)
-      yield* report("interrupts", {
-        feeds,
-        concurrency,
-        requests,
-        connections: connections.length,
-        connectionsWithoutRequest: idle.length,
-        openWithRequest,
-        openIdle,
-        idleClosedByPoolMs: poolClosedMs,
-        openAtEnd: open().length,
-        fibersRunning: running.length,
-        seconds,
-        heapBeforeMB: memory.heapBefore,
-        heapAfterMB: memory.heapAfter,
-        rssBeforeMB: memory.before,
-        rssHighestMB: memory.highest,
-        rssAfterMB: memory.after,
-        peakRssMB: memory.peak
-      })
-      expect(running).toEqual([])
-      // One request per feed: none retried, none sent twice.
-      expect(requests).toBe(feeds)
-      // Every response was endless: each connection that carried one was closed when its feed was interrupted.
-      expect(openWithRequest).toBe(0)
-      expect(carried().every((c) => c.requests === 1)).toBe(true)
-      // What was left open was the pool's idle connections: it closed them itself.
-      expect(open()).toEqual([])
-      // The feeds leave nothing behind on the heap (a loose bound: 1,000 leaked feeds would be far more).
-      expect(memory.heapAfter - memory.heapBefore).toBeLessThan(32)
-    }), { timeout: 120_000 })
+        const running = yield* supervisor.value
+        const carried = () => connections.filter((c) => c.requests > 0)
+        const open = () => connections.filter((c) => !c.closed)
+        // The server notices aborted connections as their FIN arrives; waiting for it is a guard, not a race.
+        const waitUntil = (done: () => boolean) =>
+          Effect.sync(done).pipe(
+            Effect.repeat({ schedule: Schedule.spaced("20 millis"), until: (ok) => ok }),
+            Effect.timeout("30 seconds"),
+            Effect.ignore
+          )
+        yield* waitUntil(() => carried().every((c) => c.closed))
+        const openWithRequest = carried().filter((c) => !c.closed).length
+        const openIdle = open().length - openWithRequest
+        // The pool retires its idle connections after its keep-alive timeout.
+        const poolStarted = Date.now()
+        yield* waitUntil(() => open().length === 0)
+        const poolClosedMs = Date.now() - poolStarted
+        const requests = connections.reduce((sum, c) => sum + c.requests, 0)
+        const idle = connections.filter((c) => c.requests === 0)
+        yield* report("interrupts", {
+          feeds,
+          concurrency,
+          requests,
+          connections: connections.length,
+          connectionsWithoutRequest: idle.length,
+          openWithRequest,
+          openIdle,
+          idleClosedByPoolMs: poolClosedMs,
+          openAtEnd: open().length,
+          fibersRunning: running.length,
+          seconds,
+          heapBeforeMB: memory.heapBefore,
+          heapAfterMB: memory.heapAfter,
+          rssBeforeMB: memory.before,
+          rssHighestMB: memory.highest,
+          rssAfterMB: memory.after,
+          peakRssMB: memory.peak
+        })
+        expect(running).toEqual([])
+        // One request per feed: none retried, none sent twice.
+        expect(requests).toBe(feeds)
+        // Every response was endless: each connection that carried one was closed when its feed was interrupted.
+        expect(openWithRequest).toBe(0)
+        expect(carried().every((c) => c.requests === 1)).toBe(true)
+        // What was left open was the pool's idle connections: it closed them itself.
+        expect(open()).toEqual([])
+        // The feeds leave nothing behind on the heap (a loose bound: 1,000 leaked feeds would be far more).
+        expect(memory.heapAfter - memory.heapBefore).toBeLessThan(32)
+      }),
+    { timeout: 120_000 }
+  )
 })

@@ -4,7 +4,14 @@
  * counts what it receives; and the figures each run reports (changes lost and delivered twice,
  * resets, reconnects, memory).
  */
-import { type CouchAuth, CouchClient, type CouchError, type Database, Follow, Resource } from "@effect-couchdb/client"
+import {
+  type CouchAuth,
+  type CouchClient,
+  type CouchError,
+  type Database,
+  Follow,
+  Resource
+} from "@effect-couchdb/client"
 import { EmbeddedCouch, TestCouch } from "@effect-couchdb/embedded"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Clock, Effect, Fiber, Layer, Metric, Schedule, Stream } from "effect"
@@ -154,4 +161,3 @@ export const report = (name: string, figures: Record<string, string | number>) =
 
 /** A backoff for runs that must recover quickly: full jitter from 10 ms, at most 250 ms. */
 export const quickBackoff = Follow.backoff({ base: "10 millis", cap: "250 millis" })
-

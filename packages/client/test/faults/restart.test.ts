@@ -24,70 +24,79 @@ const tempDir = Effect.acquireRelease(
 )
 
 describe("following through a server restart", () => {
-  it.scopedLive(`${total.toLocaleString("en")} documents, the server killed and restarted halfway: 0 lost`, () =>
-    Effect.gen(function*() {
-      const couch = yield* EmbeddedCouch.make({ embeddedOnly: true, dataDir: yield* tempDir })
-      const proxy = yield* FaultProxy.make({ target: couch.server.url })
-      const direct = yield* clientAt(couch.server)
-      const proxied = yield* clientAt(couch.server, proxy.url)
-      const name = "faults-restart"
-      const db = (client: CouchClient.Service) => client.database(name)
-      yield* direct(Effect.flatMap(CouchClient.CouchClient, (client) => Database.create(db(client))))
-      const reconnectsBefore = yield* counted(Follow.reconnects, name)
-      yield* proxy.resetRandomly({ seed: 4_242, minBytes: 10_000, maxBytes: 60_000 })
+  it.scopedLive(
+    `${total.toLocaleString("en")} documents, the server killed and restarted halfway: 0 lost`,
+    () =>
+      Effect.gen(function*() {
+        const couch = yield* EmbeddedCouch.make({ embeddedOnly: true, dataDir: yield* tempDir })
+        const proxy = yield* FaultProxy.make({ target: couch.server.url })
+        const direct = yield* clientAt(couch.server)
+        const proxied = yield* clientAt(couch.server, proxy.url)
+        const name = "faults-restart"
+        const db = (client: CouchClient.Service) => client.database(name)
+        yield* direct(Effect.flatMap(CouchClient.CouchClient, (client) => Database.create(db(client))))
+        const reconnectsBefore = yield* counted(Follow.reconnects, name)
+        yield* proxy.resetRandomly({ seed: 4_242, minBytes: 10_000, maxBytes: 60_000 })
 
-      const restart = { downMs: 0 }
-      const counts = makeTally()
-      const { memory, seconds, value: result } = yield* measuringMemory(Effect.gen(function*() {
-        const follower = yield* Effect.fork(proxied(Effect.flatMap(CouchClient.CouchClient, (client) =>
-          tally(
-            Follow.changes(db(client), { since: 0, batchSize: 500, heartbeat: 1_000, schedule: quickBackoff }),
-            total,
-            counts
-          ))).pipe(Effect.withRandom(Random.make(11))))
-        const halfway = total / batch / 2
-        yield* direct(Effect.flatMap(CouchClient.CouchClient, (client) =>
-          writeAll(db(client), {
-            total,
-            batch,
-            between: (n) =>
-              n !== halfway ? Effect.void : Effect.gen(function*() {
-                const killedAt = yield* Clock.currentTimeMillis
-                yield* couch.kill
-                yield* couch.restart
-                counts.mark = yield* Clock.currentTimeMillis
-                restart.downMs = counts.mark - killedAt
-              })
-          })))
-        return yield* Fiber.join(follower).pipe(
-          // A guard, not a race: a follower that lost nothing is done within seconds.
-          Effect.timeoutFail({ duration: "90 seconds", onTimeout: () => new Error("the follower never saw every document") })
-        )
-      }))
+        const restart = { downMs: 0 }
+        const counts = makeTally()
+        const { memory, seconds, value: result } = yield* measuringMemory(Effect.gen(function*() {
+          const follower = yield* Effect.fork(
+            proxied(Effect.flatMap(CouchClient.CouchClient, (client) =>
+              tally(
+                Follow.changes(db(client), { since: 0, batchSize: 500, heartbeat: 1_000, schedule: quickBackoff }),
+                total,
+                counts
+              ))).pipe(Effect.withRandom(Random.make(11)))
+          )
+          const halfway = total / batch / 2
+          yield* direct(Effect.flatMap(CouchClient.CouchClient, (client) =>
+            writeAll(db(client), {
+              total,
+              batch,
+              between: (n) =>
+                n !== halfway ? Effect.void : Effect.gen(function*() {
+                  const killedAt = yield* Clock.currentTimeMillis
+                  yield* couch.kill
+                  yield* couch.restart
+                  counts.mark = yield* Clock.currentTimeMillis
+                  restart.downMs = counts.mark - killedAt
+                })
+            })))
+          return yield* Fiber.join(follower).pipe(
+            // A guard, not a race: a follower that lost nothing is done within seconds.
+            Effect.timeoutFail({
+              duration: "90 seconds",
+              onTimeout: () => new Error("the follower never saw every document")
+            })
+          )
+        }))
 
-      const stats = yield* proxy.stats
-      const reconnects = (yield* counted(Follow.reconnects, name)) - reconnectsBefore
-      yield* report("restart", {
-        documents: total,
-        lost: lost(result, total).length,
-        delivered: result.delivered,
-        redelivered: result.duplicates,
-        resets: stats.resets,
-        reconnects,
-        serverDownMs: restart.downMs,
-        recoveryMs: result.firstAfterMark !== undefined && result.mark !== undefined
-          ? result.firstAfterMark - result.mark
-          : "none",
-        seconds,
-        rssBeforeMB: memory.before,
-        rssHighestMB: memory.highest,
-        rssAfterMB: memory.after,
-        peakRssMB: memory.peak
-      })
-      expect(lost(result, total)).toEqual([])
-      expect(result.duplicates).toBe(0)
-      expect(reconnects).toBeGreaterThanOrEqual(1)
-      // The writes after the restart reached the follower too.
-      expect(result.firstAfterMark).toBeDefined()
-    }), { timeout: 120_000 })
+        const stats = yield* proxy.stats
+        const reconnects = (yield* counted(Follow.reconnects, name)) - reconnectsBefore
+        yield* report("restart", {
+          documents: total,
+          lost: lost(result, total).length,
+          delivered: result.delivered,
+          redelivered: result.duplicates,
+          resets: stats.resets,
+          reconnects,
+          serverDownMs: restart.downMs,
+          recoveryMs: result.firstAfterMark !== undefined && result.mark !== undefined
+            ? result.firstAfterMark - result.mark
+            : "none",
+          seconds,
+          rssBeforeMB: memory.before,
+          rssHighestMB: memory.highest,
+          rssAfterMB: memory.after,
+          peakRssMB: memory.peak
+        })
+        expect(lost(result, total)).toEqual([])
+        expect(result.duplicates).toBe(0)
+        expect(reconnects).toBeGreaterThanOrEqual(1)
+        // The writes after the restart reached the follower too.
+        expect(result.firstAfterMark).toBeDefined()
+      }),
+    { timeout: 120_000 }
+  )
 })

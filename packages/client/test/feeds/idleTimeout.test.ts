@@ -110,7 +110,11 @@ describe("Changes: the idle timeout", () => {
       expect(yield* defaulted.running).toBe(true)
       yield* TestClock.adjust("1 millis")
       expect(yield* defaulted.failure).toMatchObject({ _tag: "TransportError", kind: "Timeout" })
-    }).pipe(Effect.provide(Couch(changes(MockCouch.stream(200, Stream.concat(Stream.make("{\"results\":[\n"), Stream.never)))))))
+    }).pipe(
+      Effect.provide(
+        Couch(changes(MockCouch.stream(200, Stream.concat(Stream.make("{\"results\":[\n"), Stream.never))))
+      )
+    ))
 
   it.effect("response headers that never come time out the same way", () =>
     Effect.gen(function*() {
@@ -129,7 +133,9 @@ describe("DbUpdates: the idle timeout", () => {
 
   it.effect("a continuous feed gone silent fails with Timeout; one with heartbeats does not", () =>
     Effect.gen(function*() {
-      const feed = yield* watch(DbUpdates.stream(yield* CouchClient.CouchClient, { feed: "continuous", heartbeat: 5_000 }))
+      const feed = yield* watch(
+        DbUpdates.stream(yield* CouchClient.CouchClient, { feed: "continuous", heartbeat: 5_000 })
+      )
       yield* TestClock.adjust("9999 millis")
       expect(yield* feed.running).toBe(true)
       yield* TestClock.adjust("1 millis")
@@ -138,7 +144,9 @@ describe("DbUpdates: the idle timeout", () => {
 
   it.effect("heartbeats keep it alive", () =>
     Effect.gen(function*() {
-      const feed = yield* watch(DbUpdates.stream(yield* CouchClient.CouchClient, { feed: "continuous", heartbeat: 5_000 }))
+      const feed = yield* watch(
+        DbUpdates.stream(yield* CouchClient.CouchClient, { feed: "continuous", heartbeat: 5_000 })
+      )
       for (let minute = 0; minute < 5; minute++) yield* TestClock.adjust("1 minute")
       expect(yield* feed.running).toBe(true)
       yield* feed.stop
@@ -168,8 +176,8 @@ describe("the idle timeout over a real socket", () => {
         })
       }),
       ({ server }) =>
-        Effect.async<void>((resume) => {
-          server.close(() => resume(Effect.void))
+        Effect.async<undefined>((resume) => {
+          server.close(() => resume(Effect.succeed(undefined)))
         })
     )
   const client = (url: string) =>
@@ -182,7 +190,9 @@ describe("the idle timeout over a real socket", () => {
       yield* Effect.addFinalizer(() => Effect.sync(() => sockets.forEach((s) => s.destroy())))
       const items = yield* Effect.gen(function*() {
         const db = (yield* CouchClient.CouchClient).database("db")
-        return yield* Stream.runCollect(Stream.either(Changes.stream(db, { feed: "continuous", idleTimeout: "300 millis" })))
+        return yield* Stream.runCollect(
+          Stream.either(Changes.stream(db, { feed: "continuous", idleTimeout: "300 millis" }))
+        )
       }).pipe(Effect.provide(client(url)), Effect.map((chunk) => [...chunk]))
       expect(items.map((e) => e._tag === "Right" ? e.right.id : e.left._tag)).toEqual(["d1", "TransportError"])
       expect(items[1]).toMatchObject({ left: { kind: "Timeout" } })

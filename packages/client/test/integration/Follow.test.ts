@@ -19,7 +19,8 @@ const write = (db: Database.Database, from: number, count: number) =>
     json: { docs: Array.from({ length: count }, (_, i) => ({ _id: `item-${from + i}`, n: from + i })) }
   })
 
-const collect = <A, E, R>(stream: Stream.Stream<A, E, R>) => Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)
+const collect = <A, E, R>(stream: Stream.Stream<A, E, R>) =>
+  Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)
 
 describe("Follow.changes on a real server", () => {
   it.scoped("one-off: every change in batches, deletions as tombstones, documents decoded", () =>
