@@ -11,7 +11,16 @@ import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
-import { attachmentBlock, attachmentPieces, bulkDocument, changeSeqN, docN, docNumber, findQuery, numberField } from "../bodies.js"
+import {
+  attachmentBlock,
+  attachmentPieces,
+  bulkDocument,
+  changeSeqN,
+  docN,
+  docNumber,
+  findQuery,
+  numberField
+} from "../bodies.js"
 import type { Outcome } from "../jobs.js"
 import { bulkResultOk, fail, type Prepare } from "./common.js"
 
