@@ -1,5 +1,5 @@
 /**
- * A follower reading through a FaultProxy (resetting connections, seeded) while 10,000
+ * A follower reading through a FaultProxy (resetting connections after 5–30 kB, seeded) while 10,000
  * documents are written, and the server process — pouchdb-server on disk (LevelDB, `dataDir`) —
  * is killed (SIGKILL) halfway through the writes and restarted on the same port and data:
  * every change arrives, none twice, and the follower resumes by itself. The recovery time is
@@ -38,7 +38,7 @@ describe("following through a server restart", () => {
         const db = (client: CouchClient.Service) => client.database(name)
         yield* direct(Effect.flatMap(CouchClient.CouchClient, (client) => Database.create(db(client))))
         const reconnectsBefore = yield* counted(Follow.reconnects, name)
-        yield* proxy.resetRandomly({ seed: 4_242, minBytes: 10_000, maxBytes: 60_000 })
+        yield* proxy.resetRandomly({ seed: 4_242, minBytes: 5_000, maxBytes: 30_000 })
 
         const restart = { downMs: 0, firstWriteMs: 0 }
         const counts = makeTally()
@@ -103,6 +103,8 @@ describe("following through a server restart", () => {
         })
         expect(lost(result, total)).toEqual([])
         expect(result.duplicates).toBe(0)
+        // Each connection is reset after 5–30 kB: the ≥ 1 MB the follower reads cannot pass with fewer.
+        expect(stats.resets).toBeGreaterThanOrEqual(20)
         expect(reconnects).toBeGreaterThanOrEqual(1)
         // The writes after the restart reached the follower too.
         expect(result.firstAfterMark).toBeDefined()
