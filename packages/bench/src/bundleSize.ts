@@ -1,8 +1,17 @@
 /**
  * `pnpm bench:size`: the minified size of a tiny consumer of the built client (`dist/esm`,
  * built first if missing) that makes a `CouchClient` layer with `CouchAuth.basic`, bundled by
- * esbuild for Node, once with `effect` and `@effect/platform` external (what the client adds to
- * an app that has Effect already) and once with everything included.
+ * esbuild for Node (one file, no code splitting), once with `effect` and `@effect/platform`
+ * external (what the client adds to an app that has Effect already) and once with everything
+ * included; each importing from the package's index (`import { CouchAuth } from
+ * "@effect-couchdb/client"`) and from its modules (`import * as CouchAuth from
+ * "@effect-couchdb/client/CouchAuth"`), which lets the bundler drop unused providers.
+ *
+ *   tsx src/bundleSize.ts [--baseline=<checkout>]
+ *
+ * `--baseline` names another checkout whose client is built (`packages/client/dist/esm`, e.g.
+ * `git archive main` installed and built elsewhere): its bundles are measured in the same run,
+ * with this checkout's size as a ratio of the baseline's.
  */
 import * as esbuild from "esbuild"
 import { execFileSync } from "node:child_process"
@@ -13,17 +22,31 @@ import { gzipSync } from "node:zlib"
 const print = (line: string) => process.stdout.write(line + "\n")
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
-const client = `${repoRoot}packages/client/dist/esm/index.js`
 
-if (!existsSync(client)) {
+if (!existsSync(`${repoRoot}packages/client/dist/esm/index.js`)) {
   execFileSync(process.execPath, [`${repoRoot}node_modules/tsx/dist/cli.mjs`, `${repoRoot}scripts/build.ts`], {
     cwd: repoRoot,
     stdio: "inherit"
   })
 }
 
-const entry = `
-import { CouchAuth, CouchClient } from ${JSON.stringify(client)}
+const baselineFlag = process.argv.find((a) => a.startsWith("--baseline="))
+const baselineRoot = baselineFlag === undefined
+  ? undefined
+  : baselineFlag.slice("--baseline=".length).replace(/\/?$/, "/")
+if (baselineRoot !== undefined && !existsSync(`${baselineRoot}packages/client/dist/esm/index.js`)) {
+  throw new Error(`--baseline: ${baselineRoot}packages/client/dist/esm is missing; build that checkout first`)
+}
+
+type ImportStyle = "index" | "modules"
+
+const entry = (esm: string, style: ImportStyle) => `
+${
+  style === "index"
+    ? `import { CouchAuth, CouchClient } from ${JSON.stringify(`${esm}/index.js`)}`
+    : `import * as CouchAuth from ${JSON.stringify(`${esm}/CouchAuth.js`)}
+import * as CouchClient from ${JSON.stringify(`${esm}/CouchClient.js`)}`
+}
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 
@@ -32,9 +55,14 @@ export const CouchLive = Layer.mergeAll(
   Layer.succeed(CouchAuth.CouchAuth, CouchAuth.basic({ username: "admin", password: Redacted.make("secret") }))
 )`
 
-const bundle = async (external: ReadonlyArray<string>) => {
+const bundle = async (root: string, style: ImportStyle, external: ReadonlyArray<string>) => {
   const result = await esbuild.build({
-    stdin: { contents: entry, resolveDir: `${repoRoot}packages/client`, loader: "js" },
+    // Resolved from that checkout's client package, so its own dependencies are the ones bundled.
+    stdin: {
+      contents: entry(`${root}packages/client/dist/esm`, style),
+      resolveDir: `${root}packages/client`,
+      loader: "js"
+    },
     bundle: true,
     minify: true,
     format: "esm",
@@ -42,7 +70,6 @@ const bundle = async (external: ReadonlyArray<string>) => {
     target: "node20",
     external: [...external],
     write: false,
-    metafile: true,
     logLevel: "warning"
   })
   const code = result.outputFiles[0]?.contents ?? new Uint8Array()
@@ -50,13 +77,30 @@ const bundle = async (external: ReadonlyArray<string>) => {
 }
 
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`
-const rows = [
-  [
-    "effect and @effect/platform external",
-    await bundle(["effect", "effect/*", "@effect/platform", "@effect/platform/*"])
-  ],
-  ["everything included", await bundle([])]
+const ratio = (after: number, before: number) => `${(after / before).toFixed(2)}×`
+const externals = ["effect", "effect/*", "@effect/platform", "@effect/platform/*"]
+const cases = [
+  ["index, effect and @effect/platform external", "index", externals],
+  ["modules, effect and @effect/platform external", "modules", externals],
+  ["index, everything included", "index", []],
+  ["modules, everything included", "modules", []]
 ] as const
+
 print("Bundle of CouchClient.layer + CouchAuth.basic (esbuild, minified, ESM for Node)\n")
-print("| | minified | gzip |\n| --- | ---: | ---: |")
-for (const [name, size] of rows) print(`| ${name} | ${kib(size.bytes)} | ${kib(size.gzip)} |`)
+if (baselineRoot === undefined) {
+  print("| imports from the | minified | gzip |\n| --- | ---: | ---: |")
+  for (const [name, style, external] of cases) {
+    const size = await bundle(repoRoot, style, external)
+    print(`| ${name} | ${kib(size.bytes)} | ${kib(size.gzip)} |`)
+  }
+} else {
+  print(`baseline: ${baselineRoot}\n`)
+  print("| imports from the | minified: baseline → this | ratio | gzip: baseline → this | ratio |")
+  print("| --- | ---: | ---: | ---: | ---: |")
+  for (const [name, style, external] of cases) {
+    const before = await bundle(baselineRoot, style, external)
+    const after = await bundle(repoRoot, style, external)
+    const minified = `${kib(before.bytes)} → ${kib(after.bytes)} | ${ratio(after.bytes, before.bytes)}`
+    print(`| ${name} | ${minified} | ${kib(before.gzip)} → ${kib(after.gzip)} | ${ratio(after.gzip, before.gzip)} |`)
+  }
+}

@@ -7,7 +7,13 @@
  *
  * - "ready": `performance.now()` when the document has been decoded (time since the process
  *   started, so Node's own start-up is included);
+ * - "CPU at ready": the process's CPU time (user + system) by then, steadier than wall time
+ *   when other work shares the machine;
  * - "process": spawn to exit, as a command-line tool would feel it.
+ *
+ * `--baseline=<checkout>` adds the client variants of another checkout whose packages are built
+ * (`packages/{client,undici}/dist/esm`, e.g. `git archive main` installed and built elsewhere),
+ * taking turns with the others in the same run.
  */
 import { execFileSync, spawn } from "node:child_process"
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs"
@@ -17,12 +23,54 @@ import { fileURLToPath, pathToFileURL } from "node:url"
 
 const print = (line: string) => process.stdout.write(line + "\n")
 
-const packageDir = fileURLToPath(new URL("../", import.meta.url))
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
-const built = (pkg: string) => pathToFileURL(`${repoRoot}packages/${pkg}/dist/esm/index.js`).href
+const built = (pkg: string, root = repoRoot) => pathToFileURL(`${root}packages/${pkg}/dist/esm/index.js`).href
 
-const variants: ReadonlyArray<{ readonly name: string; readonly code: (url: string) => string }> = [
-  { name: "node, empty script", code: () => `console.log(JSON.stringify({ ready: performance.now() }))` },
+const baselineFlag = process.argv.find((a) => a.startsWith("--baseline="))
+const baselineRoot = baselineFlag === undefined
+  ? undefined
+  : baselineFlag.slice("--baseline=".length).replace(/\/?$/, "/")
+for (const pkg of baselineRoot === undefined ? [] : ["client", "undici"]) {
+  if (!existsSync(`${baselineRoot}packages/${pkg}/dist/esm/index.js`)) {
+    throw new Error(`--baseline: ${baselineRoot}packages/${pkg}/dist/esm is missing; build that checkout first`)
+  }
+}
+
+/** The client variants, for this checkout's packages or the baseline's. */
+const clientVariants = (root: string, label: string): ReadonlyArray<Variant> => [
+  {
+    name: `${label}effect-couchdb client + CouchAuth.basic, FetchHttpClient`,
+    root,
+    code: (url: string) =>
+      clientCode(
+        url,
+        root,
+        `import * as FetchHttpClient from "@effect/platform/FetchHttpClient"`,
+        "FetchHttpClient.layer"
+      )
+  },
+  {
+    name: `${label}effect-couchdb client + CouchAuth.basic, UndiciHttpClient`,
+    root,
+    code: (url: string) =>
+      clientCode(
+        url,
+        root,
+        `import { UndiciHttpClient } from ${JSON.stringify(built("undici", root))}`,
+        "UndiciHttpClient.layer"
+      )
+  }
+]
+
+interface Variant {
+  readonly name: string
+  readonly code: (url: string) => string
+  /** The checkout whose bench package the script runs from (its bare imports resolve there); this one by default. */
+  readonly root?: string | undefined
+}
+
+const variants: ReadonlyArray<Variant> = [
+  { name: "node, empty script", code: () => `console.log(JSON.stringify({ ready: performance.now(), cpu: cpuMs() }))` },
   {
     name: "@effect/platform FetchHttpClient GET (floor)",
     code: (url) => `
@@ -35,29 +83,22 @@ const doc = await Effect.runPromise(
     Effect.provide(FetchHttpClient.layer)
   )
 )
-console.log(JSON.stringify({ ready: performance.now(), ok: doc._id === "doc" }))`
+console.log(JSON.stringify({ ready: performance.now(), cpu: cpuMs(), ok: doc._id === "doc" }))`
   },
-  {
-    name: "effect-couchdb client + CouchAuth.basic, FetchHttpClient",
-    code: (url) =>
-      clientCode(url, `import * as FetchHttpClient from "@effect/platform/FetchHttpClient"`, "FetchHttpClient.layer")
-  },
-  {
-    name: "effect-couchdb client + CouchAuth.basic, UndiciHttpClient",
-    code: (url) =>
-      clientCode(url, `import { UndiciHttpClient } from ${JSON.stringify(built("undici"))}`, "UndiciHttpClient.layer")
-  },
+  ...(baselineRoot === undefined ? [] : clientVariants(baselineRoot, "baseline: ")),
+  ...clientVariants(repoRoot, baselineRoot === undefined ? "" : "this: "),
   {
     name: "nano 11",
     code: (url) => `
 import nano from "nano"
 const doc = await nano(${JSON.stringify(url.replace("http://", "http://admin:secret@"))}).use("db").get("doc")
-console.log(JSON.stringify({ ready: performance.now(), ok: doc._id === "doc" }))`
+console.log(JSON.stringify({ ready: performance.now(), cpu: cpuMs(), ok: doc._id === "doc" }))`
   }
 ]
 
-const clientCode = (url: string, httpImport: string, httpLayer: string) => `
-import { CouchAuth, CouchClient } from ${JSON.stringify(built("client"))}
+function clientCode(url: string, root: string, httpImport: string, httpLayer: string) {
+  return `
+import { CouchAuth, CouchClient } from ${JSON.stringify(built("client", root))}
 ${httpImport}
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -71,9 +112,15 @@ const doc = await Effect.gen(function*() {
   const couch = yield* CouchClient.CouchClient
   return yield* (yield* couch.resource("db").document("doc").get()).json
 }).pipe(Effect.provide(Live), Effect.runPromise)
-console.log(JSON.stringify({ ready: performance.now(), ok: doc._id === "doc" }))`
+console.log(JSON.stringify({ ready: performance.now(), cpu: cpuMs(), ok: doc._id === "doc" }))`
+}
 
-const run = (file: string): Promise<{ readonly ready: number; readonly process: number }> =>
+/** Prepended to every script: CPU time (user + system) so far, in ms; less swayed by a busy machine than wall time. */
+const cpuPrelude = `const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }`
+
+const run = (
+  file: string
+): Promise<{ readonly ready: number; readonly cpu: number; readonly process: number }> =>
   new Promise((resolve, reject) => {
     const t0 = performance.now()
     const child = spawn(process.execPath, [file], { stdio: ["ignore", "pipe", "inherit"] })
@@ -87,8 +134,11 @@ const run = (file: string): Promise<{ readonly ready: number; readonly process: 
         const parsed: unknown = JSON.parse(out)
         const ready = typeof parsed === "object" && parsed !== null ? Reflect.get(parsed, "ready") : undefined
         const ok = typeof parsed === "object" && parsed !== null ? Reflect.get(parsed, "ok") : undefined
-        if (code !== 0 || typeof ready !== "number" || ok === false) throw new Error(`exit ${code}: ${out}`)
-        resolve({ ready, process: elapsed })
+        const cpu = typeof parsed === "object" && parsed !== null ? Reflect.get(parsed, "cpu") : undefined
+        if (code !== 0 || typeof ready !== "number" || typeof cpu !== "number" || ok === false) {
+          throw new Error(`exit ${code}: ${out}`)
+        }
+        resolve({ ready, cpu, process: elapsed })
       } catch (error) {
         reject(new Error(`${file}: ${error instanceof Error ? error.message : String(error)}`))
       }
@@ -124,34 +174,57 @@ await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
 // listen() on a TCP host and port always yields an AddressInfo.
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
-// The scripts live in the bench package, so bare imports resolve to its dependencies.
-const dir = `${packageDir}build/coldstart-${process.pid}`
-mkdirSync(dir, { recursive: true })
+// The scripts live in a bench package, so bare imports resolve to its dependencies: a baseline's
+// scripts in the baseline's, so that they load one copy of effect, the one its client uses.
+const dirs = [...new Set(variants.map((v) => v.root ?? repoRoot))].map((root) => ({
+  root,
+  dir: `${root}packages/bench/build/coldstart-${process.pid}`
+}))
+for (const { dir } of dirs) mkdirSync(dir, { recursive: true })
 try {
   const files = variants.map((v, i) => {
+    const dir = dirs.find((d) => d.root === (v.root ?? repoRoot))?.dir ?? ""
     const file = `${dir}/variant-${i}.mjs`
-    writeFileSync(file, v.code(url))
+    writeFileSync(file, `${cpuPrelude}\n${v.code(url)}`)
     return file
   })
-  const results = variants.map(() => ({ ready: [] as Array<number>, process: [] as Array<number> }))
+  const results = variants.map(() => ({
+    ready: [] as Array<number>,
+    cpu: [] as Array<number>,
+    process: [] as Array<number>
+  }))
   for (const file of files) await run(file) // warm the file system cache
   for (let r = 0; r < runs; r++) {
     for (let i = 0; i < files.length; i++) {
       const k = (i + r) % files.length
       const result = await run(files[k] ?? "")
       results[k]?.ready.push(result.ready)
+      results[k]?.cpu.push(result.cpu)
       results[k]?.process.push(result.process)
     }
   }
   print(`Cold start, ${runs} fresh processes each (Node ${process.version}), ms: median (fastest)\n`)
-  print("| | ready (import + first GET) | process (spawn to exit) |\n| --- | ---: | ---: |")
+  print("| | ready (import + first GET) | CPU at ready | process (spawn to exit) |\n| --- | ---: | ---: | ---: |")
   variants.forEach((v, i) => {
     const r = results[i]
     if (r === undefined) return
     const cell = (xs: ReadonlyArray<number>) => `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)})`
-    print(`| ${v.name} | ${cell(r.ready)} | ${cell(r.process)} |`)
+    print(`| ${v.name} | ${cell(r.ready)} | ${cell(r.cpu)} | ${cell(r.process)} |`)
   })
+  const medianOf = (name: string, metric: "ready" | "cpu") =>
+    median(results[variants.findIndex((v) => v.name === name)]?.[metric] ?? [])
+  const floorName = "@effect/platform FetchHttpClient GET (floor)"
+  print("\nRatios of medians: to the floor" + (baselineRoot === undefined ? "" : "; this ÷ baseline") + "\n")
+  for (const v of clientVariants(repoRoot, baselineRoot === undefined ? "" : "this: ")) {
+    const cells = (["ready", "cpu"] as const).map((metric) => {
+      const ours = medianOf(v.name, metric)
+      const base = medianOf(v.name.replace(/^this: /, "baseline: "), metric)
+      const vsBaseline = baselineRoot === undefined ? "" : `; ${(ours / base).toFixed(2)}× the baseline`
+      return `${metric} ${(ours / medianOf(floorName, metric)).toFixed(2)}× the floor${vsBaseline}`
+    })
+    print(`- ${v.name}: ${cells.join(", ")}`)
+  }
 } finally {
-  rmSync(dir, { recursive: true, force: true })
+  for (const { dir } of dirs) rmSync(dir, { recursive: true, force: true })
   server.close()
 }

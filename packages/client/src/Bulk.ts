@@ -6,6 +6,8 @@
  *   chunk of documents in memory. Each document gets its own result, success or failure:
  *   CouchDB answers 201 even when some documents fail (a conflict, a `validate_doc_update`
  *   rejection). `saveStream` hands the results over as they are read.
+ * - `writer` turns a `Stream` of documents of any length into the `Stream` of their results,
+ *   in input order, sending `_bulk_docs` batches a few at a time.
  * - `get` (`POST /{db}/_bulk_get`) reads many documents or revisions at once, each result
  *   typed: a document, a deleted revision, or an error. `getMultipart` asks for
  *   `multipart/mixed`, where attachments come as bytes instead of base64.
@@ -14,6 +16,7 @@
  */
 import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Predicate from "effect/Predicate"
@@ -27,9 +30,10 @@ import type { Database } from "./Database.js"
 import * as Document from "./Document.js"
 import * as ArrayFramer from "./internal/arrayFramer.js"
 import * as internalBulk from "./internal/bulk.js"
+import * as internalWriter from "./internal/bulkWriter.js"
 import * as Endpoint from "./internal/endpoint.js"
 import * as Feed from "./internal/feed.js"
-import * as Multipart from "./internal/multipartParts.js"
+import * as Multipart from "./internal/multipart.js"
 import type { JsonObject } from "./Json.js"
 
 /**
@@ -122,10 +126,18 @@ const sendDocs = <E, R>(
   docs: Documents<unknown, E, R>,
   options: SaveOptionsAny
 ): Effect.Effect<CouchResponse, CouchError | E, CouchAuth | R> => {
-  const request = (body: string | Stream.Stream<Uint8Array>) =>
-    Endpoint.send(self, { method: "POST", path: ["_bulk_docs"], body, contentType: "application/json" })
+  const request = (body: string | Stream.Stream<Uint8Array>, count?: number) =>
+    Endpoint.send(self, {
+      method: "POST",
+      path: ["_bulk_docs"],
+      body,
+      contentType: "application/json",
+      // A streamed body's size is unknown when the span starts.
+      ...(count !== undefined ? { spanAttributes: { "db.operation.batch.size": count } } : {})
+    })
   if (!isStream(docs)) {
-    return Effect.flatMap(internalBulk.wholeBody(options.schema, docs, options), request)
+    const list = Array.from(docs)
+    return Effect.flatMap(internalBulk.wholeBody(options.schema, list, options), (body) => request(body, list.length))
   }
   // A `Stream` with its own `E` and `R`: `isStream` only checked that it is one.
   const stream = docs as Stream.Stream<unknown, E, R>
@@ -241,6 +253,125 @@ export const saveStream: {
 )
 
 /**
+ * Options of `writer`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface WriterOptions {
+  /** Documents per `_bulk_docs` request (default 500). */
+  readonly batchSize?: number | undefined
+  /** Requests in flight at once (default 4). */
+  readonly concurrency?: number | undefined
+  /**
+   * The longest the documents received wait for their batch to fill before they are sent
+   * anyway: for a slow or endless source (a changes feed). Without it a batch is sent once
+   * full or when the stream ends.
+   */
+  readonly maxWait?: Duration.DurationInput | undefined
+}
+
+/**
+ * The options of `writer` with a document Schema.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface WriterOptionsWith<A, I> extends WriterOptions {
+  /** Encodes each document's own fields; its write metadata (`_id`, `_rev`, `_deleted`, …) is sent along. */
+  readonly schema: Schema.Schema<A, I, never>
+}
+
+/**
+ * A document that went through `writer`, with its result: written (`"ok" in result`) or not
+ * (`"error" in result`: `conflict`, `forbidden`, …, with CouchDB's `reason`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Written<D> {
+  /** The document's position in the input stream, from 0. */
+  readonly index: number
+  /** The document as it was given. */
+  readonly document: D
+  readonly result: SaveResult
+}
+
+/**
+ * A bulk writer: turns a `Stream` of documents into the `Stream` of their results
+ * (`Written`), one per document, in input order, so nothing is lost silently. Documents are
+ * sent in `_bulk_docs` batches of `batchSize` (default 500), `concurrency` requests at a time
+ * (default 4); memory holds a few batches, however long the stream.
+ *
+ * A document CouchDB did not write (a conflict, a `validate_doc_update` rejection) is a
+ * result, paired with the document and its index: act on it and go on. What fails the
+ * stream is typed:
+ *
+ * - A failed request (a `TransportError`, an error status such as 503 or 413, an answer
+ *   that does not match the batch) fails the stream with its `CouchError` at the batch's
+ *   place: every result before it has been emitted. The documents from the first one
+ *   without a result on (its index is the number of results received) are unconfirmed:
+ *   some may be written, so write them again with their `_id` and read a `conflict` as
+ *   "already there". The requests in flight after the failed one are interrupted.
+ * - A failed batch is resent only if the client's retry policy says so: with `retry: {
+ *   writes: true }` when every document of the batch has an `_id` (like a PUT, it cannot
+ *   create a document twice; a document whose first attempt was written then reports
+ *   `conflict`), with `allMethods: true` always. By default it is not resent.
+ * - A document that cannot be encoded fails the stream with an `InvalidRequest` naming its
+ *   index before its batch is sent; so does a `batchSize` or `concurrency` that is not a
+ *   positive integer, before any request. The input stream's own error fails it too.
+ *
+ * The writer does not take `new_edits: false` (CouchDB then answers only the failures, which
+ * cannot be paired with documents): use `save` for replication-style writes.
+ *
+ * @since 0.2.0
+ * @category streams
+ * @example
+ * ```ts
+ * import { Bulk, CouchClient } from "@effect-couchdb/client"
+ * import { Effect, Schema, Stream } from "effect"
+ *
+ * const Order = Schema.Struct({ customer: Schema.String, total: Schema.Number })
+ *
+ * const program = Effect.gen(function*() {
+ *   const orders = (yield* CouchClient.CouchClient).database("orders")
+ *   const docs = Stream.range(1, 100_000).pipe(
+ *     Stream.map((i) => ({ _id: `o${i}`, customer: "ada", total: i }))
+ *   )
+ *   // The documents CouchDB refused, with their index and reason.
+ *   return yield* docs.pipe(
+ *     Bulk.writer(orders, { schema: Order, batchSize: 1_000 }),
+ *     Stream.filter((written) => "error" in written.result),
+ *     Stream.runCollect
+ *   )
+ * })
+ * ```
+ */
+export const writer: {
+  <A, I>(
+    self: Database,
+    options: WriterOptionsWith<A, I>
+  ): <D extends A & Document.WriteMeta, E = never, R = never>(
+    docs: Stream.Stream<D, E, R>
+  ) => Stream.Stream<Written<D>, CouchError | E, CouchAuth | R>
+  (
+    self: Database,
+    options?: WriterOptions
+  ): <D extends JsonObject, E = never, R = never>(
+    docs: Stream.Stream<D, E, R>
+  ) => Stream.Stream<Written<D>, CouchError | E, CouchAuth | R>
+} =
+  (self: Database, options: WriterOptions & { readonly schema?: Schema.Schema<unknown, unknown, never> } = {}) =>
+  <D, E, R>(docs: Stream.Stream<D, E, R>) =>
+    internalWriter.write(self, docs, {
+      batchSize: options.batchSize ?? 500,
+      concurrency: options.concurrency ?? 4,
+      maxWait: options.maxWait,
+      schema: options.schema,
+      results: SaveResult
+    })
+
+/**
  * One document (or revision) to read with `get`: its `id`, a `rev` (all leaf revisions
  * without one, conflicts included), and `atts_since` (with it, the attachments added since
  * those revisions come inline).
@@ -341,7 +472,8 @@ const getRequest = (requests: ReadonlyArray<GetRequest>, options: GetOptionsAny)
   method: "POST",
   path: ["_bulk_get"],
   query: Endpoint.pick(options, ["revs", "latest", "attachments"]),
-  json: { docs: requests.map((request) => ({ id: request.id, rev: request.rev, atts_since: request.atts_since })) }
+  json: { docs: requests.map((request) => ({ id: request.id, rev: request.rev, atts_since: request.atts_since })) },
+  spanAttributes: { "db.operation.batch.size": requests.length }
 })
 
 const getResults = <A>(
@@ -458,7 +590,8 @@ export type MultipartRevision<A> =
  * not grouped by request, and a document's attachments as bytes when it has any (with
  * `attachments: true` or `atts_since`) instead of base64 inside the JSON. A server that
  * answers JSON anyway (pouchdb-server does) is read the same way, its attachments left
- * inline. The answer is read whole before it is decoded.
+ * inline. The answer is parsed as it arrives, each part decoded once it is read whole (a
+ * document with its attachments), and the revisions are collected.
  *
  * @since 0.2.0
  * @category reads
@@ -496,13 +629,15 @@ export const getMultipart: {
       (response) => {
         // As in `getResults`: the overloads tie `A` to `options.schema`.
         const decoders = internalBulk.revisionDecoders(options.schema as Schema.Schema<A, unknown, never> | undefined)
-        const boundary = Multipart.boundary(response.headers["content-type"])
-        return boundary === undefined
-          ? Effect.flatMap(response.json, (body) => internalBulk.jsonRevisions(response, decoders, body))
-          : Effect.flatMap(
-            response.bytes,
-            (bytes) => internalBulk.multipartRevisions(response, decoders, bytes, boundary)
+        if (!Multipart.mediaType(response.headers["content-type"]).startsWith("multipart/")) {
+          return Effect.flatMap(response.json, (body) => internalBulk.jsonRevisions(response, decoders, body))
+        }
+        return Stream.runCollect(
+          Stream.mapEffect(
+            Multipart.responseParts(response),
+            (part) => internalBulk.multipartRevision(response, decoders, part)
           )
+        ).pipe(Effect.map(Chunk.toReadonlyArray))
       }
     )
   }

@@ -17,6 +17,8 @@ import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import type { CouchError } from "./CouchError.js"
 import * as internal from "./internal/auth.js"
+import * as internalOAuth from "./internal/oauth.js"
+import * as internalProxy from "./internal/proxy.js"
 
 /**
  * What a provider may use while it authorizes a request.
@@ -140,6 +142,14 @@ export interface CookieOptions {
 export const cookie = (options: CookieOptions): Effect.Effect<Provider> => internal.cookie(options)
 
 /**
+ * The hash of a proxy auth token.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type HmacAlgorithm = "sha1" | "sha256" | "sha512"
+
+/**
  * Options of the proxy auth provider.
  *
  * @since 0.1.0
@@ -153,7 +163,7 @@ export interface ProxyOptions {
   /** The shared `[chttpd_auth] secret`; without it no token header is sent. */
   readonly secret?: Redacted.Redacted<string> | undefined
   /** The HMAC hash; CouchDB's default is SHA-1, newer setups use SHA-256. */
-  readonly algorithm?: internal.HmacAlgorithm | undefined
+  readonly algorithm?: HmacAlgorithm | undefined
   /** Header names, when the server is configured with other ones. */
   readonly headers?: {
     readonly username?: string | undefined
@@ -164,12 +174,14 @@ export interface ProxyOptions {
 
 /**
  * Proxy auth: `X-Auth-CouchDB-UserName`, `-Roles` and `-Token`, where the token is the hex
- * HMAC of the user name keyed by the shared secret.
+ * HMAC of the user name keyed by the shared secret. The token is computed on the first request
+ * with WebCrypto (`crypto.subtle`: Node, Deno, Bun, workers, browsers in secure contexts);
+ * where there is none, requests with a `secret` fail with `InvalidRequest`.
  *
  * @since 0.1.0
  * @category providers
  */
-export const proxy = (options: ProxyOptions): Provider => internal.proxy(options)
+export const proxy = (options: ProxyOptions): Provider => internalProxy.proxy(options)
 
 /**
  * Options of the OAuth 1.0a provider.
@@ -188,12 +200,14 @@ export interface OAuthOptions {
 
 /**
  * OAuth 1.0a (CouchDB 1.x): each request is signed over its real method, URL and query
- * string, in an `Authorization: OAuth …` header.
+ * string, in an `Authorization: OAuth …` header. The `oauth-1.0a` package is imported on the
+ * first request, so apps that never use this provider never load it; the HMAC is WebCrypto's,
+ * as for `proxy`.
  *
  * @since 0.1.0
  * @category providers
  */
-export const oauth = (options: OAuthOptions): Provider => internal.oauth(options)
+export const oauth = (options: OAuthOptions): Provider => internalOAuth.oauth(options)
 
 /**
  * JWT bearer auth. The token comes from an Effect (e.g. your identity provider); it is
@@ -318,11 +332,3 @@ export const withProvider: {
   <A, E, R>(effect: Effect.Effect<A, E, R>, provider: Provider): Effect.Effect<A, E, Exclude<R, CouchAuth>> =>
     Effect.provideService(effect, CouchAuth, provider)
 )
-
-export {
-  /**
-   * @since 0.1.0
-   * @category models
-   */
-  type HmacAlgorithm
-} from "./internal/auth.js"

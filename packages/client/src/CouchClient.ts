@@ -85,9 +85,11 @@ export interface RequestOptions {
   /**
    * Whether the request may be resent by the retry policy. By default reads (GET, HEAD,
    * OPTIONS) may, writes may not (see `RetryOptions`); a POST that only reads (`_find`,
-   * `_bulk_get`, a view with `keys`) sets this to `true`.
+   * `_bulk_get`, a view with `keys`) sets this to `true`; a POST that writes but can be
+   * applied only once, like a PUT (a `_bulk_docs` batch whose documents all carry an
+   * `_id`), sets it to `"write"`: resent only with `writes`.
    */
-  readonly idempotent?: boolean | undefined
+  readonly idempotent?: boolean | "write" | undefined
   /**
    * How long to wait for the response (its status and headers), overriding the client's
    * `timeout`; `"none"` waits as long as it takes (continuous feeds bound their silence
@@ -116,7 +118,8 @@ export interface RequestOptions {
  * - PUT, DELETE and COPY only with `writes: true`. CouchDB never applies them twice — the id
  *   and the revision they replace are in the request — but a retried write whose first
  *   attempt had succeeded (its response was lost) then reports `Conflict` (or
- *   `PreconditionFailed`), so they are off by default.
+ *   `PreconditionFailed`), so they are off by default. So is a `Bulk.writer` batch whose
+ *   documents all carry an `_id` (its retried documents that had been written report `conflict`).
  * - A POST that writes (`POST /{db}` with a server-assigned id, `_bulk_docs`) could create
  *   documents twice: only with `allMethods: true`.
  * - A streamed body is never resent.

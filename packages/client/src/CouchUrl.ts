@@ -43,14 +43,15 @@ const unreserved = /^[A-Za-z0-9._~-]*$/
 /**
  * The path segments of a document id. `_design/x` and `_local/x` keep their one literal
  * slash (CouchDB routes them as two segments); every other id is a single segment, so
- * `a/b` becomes `a%2Fb`.
+ * `a/b` becomes `a%2Fb`. `_design/` and `_local/` alone give an empty name segment.
  *
  * @since 0.1.0
  * @category encoding
  */
 export const documentSegments = (id: string): ReadonlyArray<string> => {
   for (const prefix of ["_design/", "_local/"]) {
-    if (id.startsWith(prefix) && id.length > prefix.length) {
+    // `_design/` alone names no design document: its empty name segment is refused as any is.
+    if (id.startsWith(prefix)) {
       return [prefix.slice(0, -1), id.slice(prefix.length)]
     }
   }

@@ -460,6 +460,33 @@ export const purgedInfosLimit = (self: Database): Effect.Effect<number, CouchErr
   Effect.flatMap(Endpoint.send(self, { method: "GET", path: ["_purged_infos_limit"] }), Endpoint.json(Schema.Int))
 
 /**
+ * The purges the database remembers (`GET /{db}/_purged_infos`, CouchDB 3.4+): each purged
+ * document id with the revisions purged from it.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const PurgedInfos = Schema.Struct({
+  purged_infos: Schema.Array(Schema.Struct({ id: Schema.String, revs: Schema.Array(Schema.String) }))
+})
+
+/**
+ * @since 0.2.0
+ * @category schemas
+ */
+export interface PurgedInfos extends Schema.Schema.Type<typeof PurgedInfos> {}
+
+/**
+ * The purge history the database keeps (`GET /{db}/_purged_infos`, CouchDB 3.4+), at most
+ * `purgedInfosLimit` entries. pouchdb-server lacks it.
+ *
+ * @since 0.2.0
+ * @category maintenance
+ */
+export const purgedInfos = (self: Database): Effect.Effect<PurgedInfos, CouchError, CouchAuth> =>
+  Effect.flatMap(Endpoint.send(self, { method: "GET", path: ["_purged_infos"] }), Endpoint.json(PurgedInfos))
+
+/**
  * Sets how many purges the database remembers (`PUT /{db}/_purged_infos_limit` with the bare
  * number). Not a positive integer is an `InvalidRequest`, sent nowhere.
  *
@@ -499,6 +526,26 @@ export const compact = (self: Database): Effect.Effect<Ok, CouchError, CouchAuth
  */
 export const viewCleanup = (self: Database): Effect.Effect<Ok, CouchError, CouchAuth> =>
   Effect.flatMap(jsonPost(self, "_view_cleanup"), Endpoint.json(Ok))
+
+/**
+ * Removes the Clouseau search indexes no design document uses any more
+ * (`POST /{db}/_search_cleanup`; 202 Accepted). Needs a server with the search service.
+ *
+ * @since 0.2.0
+ * @category maintenance
+ */
+export const searchCleanup = (self: Database): Effect.Effect<Ok, CouchError, CouchAuth> =>
+  Effect.flatMap(jsonPost(self, "_search_cleanup"), Endpoint.json(Ok))
+
+/**
+ * Removes the Nouveau indexes no design document uses any more
+ * (`POST /{db}/_nouveau_cleanup`, CouchDB 3.4+; 202 Accepted). Needs a Nouveau server.
+ *
+ * @since 0.2.0
+ * @category maintenance
+ */
+export const nouveauCleanup = (self: Database): Effect.Effect<Ok, CouchError, CouchAuth> =>
+  Effect.flatMap(jsonPost(self, "_nouveau_cleanup"), Endpoint.json(Ok))
 
 /**
  * The answer of `_ensure_full_commit`.

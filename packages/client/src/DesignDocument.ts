@@ -19,6 +19,7 @@ import * as Document from "./Document.js"
 import type * as Handle from "./Handle.js"
 import * as Endpoint from "./internal/endpoint.js"
 import * as internalHandle from "./internal/handle.js"
+import type { Json } from "./Json.js"
 import type { Partition } from "./Partition.js"
 import type { View } from "./View.js"
 
@@ -367,6 +368,39 @@ export interface FunctionOptions {
   readonly headers?: Readonly<Record<string, string>> | undefined
 }
 
+/**
+ * A request body for a function: `json` (sent as JSON) or `body` with its `contentType`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface FunctionBody {
+  readonly json?: unknown
+  readonly body?: RequestBody | undefined
+  readonly contentType?: string | undefined
+}
+
+/**
+ * Options of a show function call: on document `docId`, and with a body to `POST`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ShowOptions extends FunctionOptions, FunctionBody {
+  readonly docId?: string | undefined
+}
+
+/**
+ * Options of a list function call: the view of `otherDesign`, and the view's `keys` to `POST`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ListOptions extends FunctionOptions {
+  readonly otherDesign?: string | undefined
+  readonly keys?: ReadonlyArray<Json> | undefined
+}
+
 const accept = (headers: FunctionOptions["headers"]) => ({ accept: "*/*", ...headers })
 
 const checkName = (kind: string, name: string): Either.Either<string, InvalidRequest> =>
@@ -376,7 +410,8 @@ const checkName = (kind: string, name: string): Either.Either<string, InvalidReq
 
 /**
  * Calls show function `name`, on document `docId` when given (`GET
- * /{db}/_design/{ddoc}/_show/{func}[/{docid}]`).
+ * /{db}/_design/{ddoc}/_show/{func}[/{docid}]`); with `json` or `body`, `POST`s it, and the
+ * function reads it as `req.body`.
  *
  * @since 0.2.0
  * @category functions
@@ -384,23 +419,26 @@ const checkName = (kind: string, name: string): Either.Either<string, InvalidReq
 export const show: {
   (
     name: string,
-    options?: FunctionOptions & { readonly docId?: string | undefined }
+    options?: ShowOptions
   ): (self: DesignDocument) => Effect.Effect<FunctionResult, CouchError, CouchAuth>
   (
     self: DesignDocument,
     name: string,
-    options?: FunctionOptions & { readonly docId?: string | undefined }
+    options?: ShowOptions
   ): Effect.Effect<FunctionResult, CouchError, CouchAuth>
 } = dual(
   Endpoint.isDataFirst,
-  (self: DesignDocument, name: string, options: FunctionOptions & { readonly docId?: string | undefined } = {}) =>
+  (self: DesignDocument, name: string, options: ShowOptions = {}) =>
     Effect.flatMap(checkName("show", name), () =>
       Effect.flatMap(
         Endpoint.send(self, {
-          method: "GET",
+          method: options.json !== undefined || options.body !== undefined ? "POST" : "GET",
           path: ["_show", name, ...(options.docId !== undefined ? [options.docId] : [])],
           query: options.query,
-          headers: accept(options.headers)
+          headers: accept(options.headers),
+          json: options.json,
+          body: options.body,
+          contentType: options.contentType
         }),
         functionResult
       ))
@@ -409,7 +447,7 @@ export const show: {
 /**
  * Calls list function `name` over view `view` (of this design document, or of
  * `otherDesign`), with the view's query parameters in `query` (`GET
- * /{db}/_design/{ddoc}/_list/{func}/{view}`).
+ * /{db}/_design/{ddoc}/_list/{func}/{view}`); with `keys`, `POST`s them, as a view takes them.
  *
  * @since 0.2.0
  * @category functions
@@ -418,13 +456,13 @@ export const list: {
   (
     name: string,
     view: string,
-    options?: FunctionOptions & { readonly otherDesign?: string | undefined }
+    options?: ListOptions
   ): (self: DesignDocument) => Effect.Effect<FunctionResult, CouchError, CouchAuth>
   (
     self: DesignDocument,
     name: string,
     view: string,
-    options?: FunctionOptions & { readonly otherDesign?: string | undefined }
+    options?: ListOptions
   ): Effect.Effect<FunctionResult, CouchError, CouchAuth>
 } = dual(
   Endpoint.isDataFirst,
@@ -432,12 +470,12 @@ export const list: {
     self: DesignDocument,
     name: string,
     view: string,
-    options: FunctionOptions & { readonly otherDesign?: string | undefined } = {}
+    options: ListOptions = {}
   ) =>
     Effect.flatMap(checkName("list", name), () =>
       Effect.flatMap(
         Endpoint.send(self, {
-          method: "GET",
+          method: options.keys !== undefined ? "POST" : "GET",
           path: [
             "_list",
             name,
@@ -445,7 +483,8 @@ export const list: {
             view
           ],
           query: options.query,
-          headers: accept(options.headers)
+          headers: accept(options.headers),
+          json: options.keys !== undefined ? { keys: options.keys } : undefined
         }),
         functionResult
       ))

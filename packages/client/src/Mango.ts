@@ -698,6 +698,54 @@ const removeIndexRequest = (_: Database.Database, options: IndexName): Endpoint.
 export const removeIndex: Handle.OperationWith<Database.Database, IndexName, typeof Database.Ok.Type> = Endpoint
   .makeWith(removeIndexRequest, Endpoint.json(Database.Ok))
 
+/**
+ * The answer of `_index/_bulk_delete`: the design documents whose indexes were deleted, and
+ * those that failed with CouchDB's reason (`not_found` for one without indexes).
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const RemovedIndexes = Schema.Struct({
+  success: Schema.Array(Schema.Struct({ id: Schema.String, ok: Schema.Boolean })),
+  fail: Schema.Array(Schema.Struct({ id: Schema.String, error: Schema.String }))
+})
+
+/**
+ * @since 0.2.0
+ * @category schemas
+ */
+export interface RemovedIndexes extends Schema.Schema.Type<typeof RemovedIndexes> {}
+
+/**
+ * Which indexes `removeIndexes` deletes: every index of each design document named, with or
+ * without its `_design/` prefix, and the write quorum of the deletions.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RemoveIndexesOptions {
+  readonly ddocs: ReadonlyArray<string>
+  readonly w?: number | undefined
+}
+
+/**
+ * Deletes the indexes of many design documents in one request
+ * (`POST /{db}/_index/_bulk_delete`, CouchDB 3.4+). Each design document succeeds or fails
+ * on its own, as the answer says. pouchdb-server lacks it.
+ *
+ * @since 0.2.0
+ * @category writes
+ */
+export const removeIndexes: Handle.OperationWith<Database.Database, RemoveIndexesOptions, RemovedIndexes> = Endpoint
+  .makeWith(
+    (_, options: RemoveIndexesOptions) => ({
+      method: "POST",
+      path: ["_index", "_bulk_delete"],
+      json: options.w === undefined ? { docids: options.ddocs } : { docids: options.ddocs, w: options.w }
+    }),
+    Endpoint.json(RemovedIndexes)
+  )
+
 // ---------------------------------------------------------------------------------------------
 // Explain
 

@@ -316,6 +316,56 @@ export const uuids: Handle.Operation<Service, { readonly count?: number | undefi
     (response) => Effect.map(response.decode(Uuids), (body) => body.uuids)
   )
 
+/**
+ * What an analyzer makes of a text: `{ analyzer, text }`, the body of `_search_analyze` and
+ * `_nouveau_analyze`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface AnalyzeRequest {
+  readonly analyzer: string
+  readonly text: string
+}
+
+/**
+ * The tokens an analyzer produced.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const Tokens = Schema.Struct({ tokens: Schema.Array(Schema.String) })
+
+/**
+ * @since 0.2.0
+ * @category schemas
+ */
+export interface Tokens extends Schema.Schema.Type<typeof Tokens> {}
+
+/**
+ * Tokenizes `text` with a Clouseau (Lucene) analyzer (`POST /_search_analyze`), to see how
+ * a search index would read it. Needs a server with the search service.
+ *
+ * @since 0.2.0
+ * @category reads
+ */
+export const searchAnalyze: Handle.OperationWith<Service, AnalyzeRequest, ReadonlyArray<string>> = Endpoint.makeWith(
+  (_, request: AnalyzeRequest) => ({ method: "POST", path: ["_search_analyze"], json: request }),
+  (response) => Effect.map(response.decode(Tokens), (body) => body.tokens)
+)
+
+/**
+ * Tokenizes `text` with a Nouveau analyzer (`POST /_nouveau_analyze`, CouchDB 3.4+). Needs a
+ * Nouveau server.
+ *
+ * @since 0.2.0
+ * @category reads
+ */
+export const nouveauAnalyze: Handle.OperationWith<Service, AnalyzeRequest, ReadonlyArray<string>> = Endpoint.makeWith(
+  (_, request: AnalyzeRequest) => ({ method: "POST", path: ["_nouveau_analyze"], json: request }),
+  (response) => Effect.map(response.decode(Tokens), (body) => body.tokens)
+)
+
 const taskFields = {
   /** The node running the task (CouchDB 2+). */
   node: Schema.optional(Schema.String),

@@ -12,11 +12,13 @@
  *
  * @since 0.1.0
  */
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { dual } from "effect/Function"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
+import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -28,6 +30,7 @@ import type { Database } from "./Database.js"
 import type { DesignDocument } from "./DesignDocument.js"
 import * as Document from "./Document.js"
 import type * as Handle from "./Handle.js"
+import * as internalDocument from "./internal/document.js"
 import * as Endpoint from "./internal/endpoint.js"
 import * as Feed from "./internal/feed.js"
 import * as JsonCheck from "./internal/json.js"
@@ -309,7 +312,25 @@ const rowDecoder = (
 ) =>
   options.schema === undefined
     ? rowDecoderWith(response, options, Schema.Unknown)
-    : rowDecoderWith(response, options, Document.stored(options.schema))
+    : namingDocuments(response, options.schema, rowDecoderWith(response, options, Document.stored(options.schema)))
+
+/**
+ * A row whose document does not decode fails as a document read does: the `DecodeError`
+ * names the document and the path in it. Only failures pay for the second decode.
+ */
+const namingDocuments = <R>(
+  response: CouchResponse,
+  schema: Schema.Schema<unknown, unknown, never>,
+  decode: (value: unknown) => Either.Either<R, CouchError>
+) => {
+  const decodeDocument = internalDocument.decoder(Document.Meta, schema)
+  return (value: unknown): Either.Either<R, CouchError> => {
+    const decoded = decode(value)
+    if (Either.isRight(decoded) || !Predicate.isRecord(value) || !Predicate.isRecord(value.doc)) return decoded
+    const document = decodeDocument(response, value.doc)
+    return Either.isLeft(document) ? Either.left(document.left) : decoded
+  }
+}
 
 const rowDecoderWith = <D, DI>(
   response: CouchResponse,
@@ -519,9 +540,11 @@ const QueriesBody = Schema.Struct({
 /**
  * Every row of a view or `_all_docs`, fetched a page at a time by key: each page asks for
  * `pageSize + 1` rows and the extra row starts the next page (`startkey` and, for views,
- * `startkey_docid`, so rows sharing a key are neither lost nor repeated). The next page is
- * fetched only when the stream is pulled past the current one. Not for `keys`, reduced
- * queries or `skip` (an `InvalidRequest`).
+ * `startkey_docid`, so rows sharing a key are neither lost nor repeated; when that cannot
+ * tell the rows apart — a document that emitted the key more than once, or a server that
+ * ignores `startkey_docid` such as pouchdb-server — `skip` passes the rows of the key already
+ * read). The next page is fetched only when the stream is pulled past the current one. Not
+ * for `keys`, reduced queries or `skip` (an `InvalidRequest`).
  *
  * @since 0.2.0
  * @category streams
@@ -542,37 +565,86 @@ export const pages: {
       return Stream.fail(new InvalidRequest({ description: "View.pages: pageSize must be a positive integer" }))
     }
     if (
-      query.keys !== undefined || query.skip !== undefined || query.group === true || query.group_level !== undefined
+      query.keys !== undefined || query.skip !== undefined || query.group === true ||
+      query.group_level !== undefined || query.reduce === true
     ) {
       return Stream.fail(
-        new InvalidRequest({ description: "View.pages pages by key: keys, skip and grouping do not apply" })
+        new InvalidRequest({ description: "View.pages pages by key: keys, skip, grouping and reduce do not apply" })
       )
     }
     // Paging by key needs rows with ids: map rows, so no reduce.
     const base = { ...query, limit: pageSize + 1, ...(self._tag === "View" ? { reduce: false } : {}) }
-    type Cursor = { readonly key: unknown; readonly id: string | undefined }
+    const fetch = (options: AnyOptions) =>
+      Effect.scoped(Effect.flatMap(openImpl(self, options), (feed) => Stream.runCollect(feed.rows))).pipe(
+        // No `keys`, so every row is a `Row`.
+        Effect.map((rows) => Chunk.toArray(rows) as Array<Row<unknown, unknown, unknown>>)
+      )
+    // Keys compared as the JSON they were read from: decoded keys need not be comparable values.
+    const keyText = (key: unknown): string | undefined => {
+      const encoded = query.keySchema === undefined ? Either.right(key) : Schema.encodeEither(query.keySchema)(key)
+      return Either.isLeft(encoded) ? undefined : Either.getOrUndefined(JsonCheck.stringify(encoded.right, "a key"))
+    }
     return Endpoint.pages((cursor: Cursor | undefined) =>
-      Effect.scoped(Effect.gen(function*() {
-        const feed = yield* openImpl(
-          self,
-          cursor === undefined ? base : {
-            ...base,
-            startkey: cursor.key,
-            start_key: undefined,
-            ...(self._tag === "View" && cursor.id !== undefined ? { startkey_docid: cursor.id } : {})
+      Effect.gen(function*() {
+        let rows: Array<Row<unknown, unknown, unknown>>
+        if (cursor === undefined) {
+          rows = yield* fetch(base)
+        } else {
+          // The cursor replaces the caller's start, under either name.
+          const at = { ...base, startkey: cursor.key, start_key: undefined, start_key_doc_id: undefined }
+          const afterKey = { ...at, skip: cursor.sameKey > 0 ? cursor.sameKey : undefined }
+          if (self._tag === "View" && cursor.id !== undefined && !cursor.repeated) {
+            rows = yield* fetch({ ...at, startkey_docid: cursor.id })
+            const first = rows[0]
+            if (first !== undefined && (first.id !== cursor.id || keyText(first.key) !== cursor.text)) {
+              // A server that ignores `startkey_docid` (pouchdb-server) starts at the key's first row (or the
+              // extra row went away meanwhile): start after the rows of this key already read instead.
+              rows = yield* fetch(afterKey)
+            }
+          } else {
+            // `_all_docs` keys are unique; and a document that emitted the extra row's key and id on the page
+            // just read cannot be told apart by `startkey_docid`: skip the rows of the key already read.
+            rows = yield* fetch(afterKey)
           }
-        )
-        // Pages are `limit`ed: small enough to read whole. No `keys`, so every row is a `Row`.
-        const rows = Array.from(yield* Stream.runCollect(feed.rows)) as Array<Row<unknown, unknown, unknown>>
-        const extra = rows.length > pageSize ? rows[pageSize] : undefined
-        return {
-          items: rows.slice(0, pageSize),
-          next: extra === undefined ? undefined : { key: extra.key, id: extra.id }
         }
-      }))
+        const items = rows.slice(0, pageSize)
+        const extra = rows[pageSize]
+        return { items, next: extra === undefined ? undefined : nextCursor(cursor, items, extra, keyText) }
+      })
     )
   }
 )
+
+/**
+ * Where the next page starts: the extra row, how many rows read so far share its key, and
+ * whether the last of them has its document id too (a document that emits a key repeatedly).
+ */
+interface Cursor {
+  readonly key: unknown
+  readonly text: string | undefined
+  readonly id: string | undefined
+  readonly sameKey: number
+  readonly repeated: boolean
+}
+
+const nextCursor = (
+  previous: Cursor | undefined,
+  items: ReadonlyArray<Row<unknown, unknown, unknown>>,
+  extra: Row<unknown, unknown, unknown>,
+  keyText: (key: unknown) => string | undefined
+): Cursor => {
+  const text = keyText(extra.key)
+  let sameKey = 0
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i]
+    if (item === undefined || text === undefined || keyText(item.key) !== text) break
+    sameKey++
+  }
+  // A page whose rows all share the extra row's key continues the previous page's run.
+  if (previous !== undefined && sameKey === items.length && previous.text === text) sameKey += previous.sameKey
+  const last = items[items.length - 1]
+  return { key: extra.key, text, id: extra.id, sameKey, repeated: sameKey > 0 && last?.id === extra.id }
+}
 
 /**
  * A view of a design document, optionally within a partition.

@@ -5,7 +5,8 @@
 import { Bulk, CouchAuth, CouchClient, CouchError, Database } from "@effect-couchdb/client"
 import { MockCouch } from "@effect-couchdb/testing"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Context, Data, Effect, Layer, Schema, Stream } from "effect"
+import { Chunk, Context, Data, Effect, Exit, Layer, Schema, Stream } from "effect"
+import { recordingSpans } from "./tracing.js"
 
 const url = "http://couch.test:5984"
 
@@ -76,6 +77,18 @@ describe("Bulk.save (CouchDB 3.5 recording 3.15)", () => {
       const db = yield* database
       const results = yield* db.pipe(Bulk.save([{ _id: "b1", v: 1 }, { _id: "b2", v: 2 }, { _id: "b3", v: 3 }]))
       expect(results).toHaveLength(3)
+      expect((yield* sent).request.body).toBe(created.request)
+    }).pipe(Effect.provide(layer([bulkDocs(201, created.response)]))))
+
+  it.effect("the span carries db.operation.batch.size, as OpenTelemetry's database conventions name it", () =>
+    Effect.gen(function*() {
+      const db = yield* database
+      const { result, spans } = yield* recordingSpans(
+        Bulk.save(db, new Set([{ _id: "b1", v: 1 }, { _id: "b2", v: 2 }, { _id: "b3", v: 3 }]))
+      )
+      expect(Exit.isSuccess(result)).toBe(true)
+      const span = spans.find((s) => s.name === "POST /{db}/_bulk_docs api")
+      expect(span?.attributes.get("db.operation.batch.size")).toBe(3)
       expect((yield* sent).request.body).toBe(created.request)
     }).pipe(Effect.provide(layer([bulkDocs(201, created.response)]))))
 })

@@ -236,7 +236,7 @@ describe("Bulk.getMultipart (CouchDB 3.5 recording 3.20)", () => {
       const db = yield* database
       const error = yield* Effect.flip(Bulk.getMultipart(db, [{ id: "b1" }]))
       expect(error._tag).toBe("DecodeError")
-      expect(error.message).toContain("closing delimiter")
+      expect(error.message).toContain("closing boundary")
     }).pipe(Effect.provide(layer([
       bulkGet(MockCouch.raw(200, multipart.response.slice(0, -10), { "content-type": multipart.contentType }))
     ]))))

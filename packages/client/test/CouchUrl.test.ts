@@ -31,7 +31,7 @@ describe("CouchUrl", () => {
     expect(CouchUrl.documentSegments("_design/a/b")).toEqual(["_design", "a/b"])
     expect(CouchUrl.documentSegments("_local/x")).toEqual(["_local", "x"])
     expect(CouchUrl.documentSegments("a/b")).toEqual(["a/b"])
-    expect(CouchUrl.documentSegments("_design/")).toEqual(["_design/"])
+    expect(CouchUrl.documentSegments("_design/")).toEqual(["_design", ""])
     expect(CouchUrl.join("http://h", "db", ...CouchUrl.documentSegments("_design/a/b"))).toBe(
       "http://h/db/_design/a%2Fb"
     )

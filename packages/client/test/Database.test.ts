@@ -138,6 +138,28 @@ describe("Database revision and purge limits", () => {
       MockCouch.route("PUT", "/api/_purged_infos_limit", recorded.ok)
     ]))))
 
+  it.effect("purgedInfos: the purge history; another shape is a DecodeError (the API reference; no 3.5 recording)", () => {
+    const answers = [
+      reply(
+        200,
+        `{"purged_infos":[{"id":"doc_id","revs":["1-85cfcb946ba8fea03ba81ec38a7a9998","2-c6548393a891f2cec9c7755832ff9d6f"]}]}\n`
+      ),
+      reply(200, `{"purged_infos":{}}\n`)
+    ]
+    return Effect.gen(function*() {
+      expect(yield* Database.purgedInfos(yield* api)).toEqual({
+        purged_infos: [{
+          id: "doc_id",
+          revs: ["1-85cfcb946ba8fea03ba81ec38a7a9998", "2-c6548393a891f2cec9c7755832ff9d6f"]
+        }]
+      })
+      expect((yield* Effect.flip(Database.purgedInfos(yield* api)))._tag).toBe("DecodeError")
+      expect(yield* sent).toEqual(["GET /api/_purged_infos", "GET /api/_purged_infos"])
+    }).pipe(Effect.provide(TestLive([
+      MockCouch.route("GET", "/api/_purged_infos", () => answers.shift() ?? recorded.badContentType)
+    ])))
+  })
+
   it.effect("purge: 201, purge_seq null, an unknown document purges nothing (CouchDB 3.5 recording 3.26)", () =>
     Effect.gen(function*() {
       const purged = yield* Database.purge(yield* api, { b3: ["1-c7a7a74ea67a7e7b62067bb33379fc2b"], nope: ["1-abc"] })
@@ -170,6 +192,19 @@ describe("Database maintenance POSTs say they are JSON", () => {
     }).pipe(
       Effect.provide(TestLive([MockCouch.route("POST", "/api/_view_cleanup", requiresJson(recorded.accepted))]))
     ))
+
+  it.effect("searchCleanup and nouveauCleanup: 202 Accepted (the API reference; no 3.5 recording)", () =>
+    Effect.gen(function*() {
+      expect(yield* Database.searchCleanup(yield* api)).toEqual({ ok: true })
+      expect(yield* Database.nouveauCleanup(yield* api)).toEqual({ ok: true })
+      expect(yield* sent).toEqual([
+        "POST /api/_search_cleanup application/json",
+        "POST /api/_nouveau_cleanup application/json"
+      ])
+    }).pipe(Effect.provide(TestLive([
+      MockCouch.route("POST", "/api/_search_cleanup", requiresJson(recorded.accepted)),
+      MockCouch.route("POST", "/api/_nouveau_cleanup", requiresJson(recorded.accepted))
+    ]))))
 
   it.effect("ensureFullCommit (CouchDB 3.5 recording 3.32)", () =>
     Effect.gen(function*() {

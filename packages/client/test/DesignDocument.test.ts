@@ -185,6 +185,31 @@ describe("show, list, update and rewrite functions (CouchDB 3.5 recordings 6.25�
       )
     ]))))
 
+  it.effect("show with a body POSTs it, for the function's req.body; list with keys POSTs them", () =>
+    Effect.gen(function*() {
+      const shown = yield* DesignDocument.show(yield* app, "s", { docId: "d1", json: { note: "é" } })
+      expect(shown.text).toBe("posted\n")
+      const posted = yield* lastRequest
+      expect(`${posted.method} ${posted.path}`).toBe("POST /api/_design/app/_show/s/d1")
+      expect(posted.headers["content-type"]).toBe("application/json")
+      expect(JSON.parse(posted.body ?? "")).toEqual({ note: "é" })
+      yield* DesignDocument.list(yield* app, "l", "v", { keys: ["apple", ["b", 1]], query: { limit: 1 } })
+      const listed = yield* lastRequest
+      expect(`${listed.method} ${listed.path}${listed.url.search}`).toBe("POST /api/_design/app/_list/l/v?limit=1")
+      expect(JSON.parse(listed.body ?? "")).toEqual({ keys: ["apple", ["b", 1]] })
+    }).pipe(Effect.provide(TestLive([
+      MockCouch.route(
+        "POST",
+        "/api/_design/app/_show/s/d1",
+        MockCouch.raw(200, "posted\n", { "content-type": "text/plain" })
+      ),
+      MockCouch.route(
+        "POST",
+        "/api/_design/app/_list/l/v",
+        MockCouch.raw(200, "apple=3\n", { "content-type": "text/plain" })
+      )
+    ]))))
+
   it.effect("list over a view, with the view's query, and over another design document's view (6.31)", () =>
     Effect.gen(function*() {
       const result = yield* DesignDocument.list(yield* app, "l", "v", { query: { limit: 2, startkey: "\"b\"" } })

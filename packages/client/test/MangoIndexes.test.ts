@@ -186,6 +186,32 @@ describe("Mango.removeIndex", () => {
     }).pipe(Effect.provide(Couch(MockCouch.route("DELETE", /^\/api\/_index\//, reply(recorded["7.18"]))))))
 })
 
+describe("Mango.removeIndexes", () => {
+  it.effect("deletes the indexes of many design documents; each succeeds or fails alone (the API reference)", () =>
+    Effect.gen(function*() {
+      const removed = yield* Mango.removeIndexes(yield* api, {
+        ddocs: ["_design/example-ddoc", "foo-index", "nonexistent-index"],
+        w: 3
+      })
+      expect(removed).toEqual({
+        success: [{ id: "_design/example-ddoc", ok: true }, { id: "foo-index", ok: true }],
+        fail: [{ id: "nonexistent-index", error: "not_found" }]
+      })
+      expect(yield* sent).toEqual([[
+        "POST /api/_index/_bulk_delete",
+        `{"docids":["_design/example-ddoc","foo-index","nonexistent-index"],"w":3}`
+      ]])
+    }).pipe(Effect.provide(Couch(MockCouch.route(
+      "POST",
+      "/api/_index/_bulk_delete",
+      MockCouch.raw(
+        200,
+        `{"success":[{"id":"_design/example-ddoc","ok":true},{"id":"foo-index","ok":true}],"fail":[{"id":"nonexistent-index","error":"not_found"}]}`,
+        { "content-type": "application/json" }
+      )
+    )))))
+})
+
 describe("Mango.explain", () => {
   it.effect("decodes CouchDB 3's explanation; the recorded body is sent (recording 7.17)", () =>
     Effect.gen(function*() {

@@ -326,6 +326,21 @@ describe("Server.dbsInfo", () => {
     }).pipe(Effect.provide(TestLive([MockCouch.route("POST", "/_dbs_info", recorded.dbsInfoKeys)]))))
 })
 
+describe("Server.searchAnalyze and Server.nouveauAnalyze", () => {
+  it.effect("send the analyzer and the text, and return the tokens (the API reference; no 3.5 recording)", () =>
+    Effect.gen(function*() {
+      expect(yield* Server.searchAnalyze(yield* couch, { analyzer: "english", text: "running" })).toEqual(["run"])
+      expect(yield* Server.nouveauAnalyze(yield* couch, { analyzer: "english", text: "running" })).toEqual(["run"])
+      expect((yield* sent).map((r) => `${r.method} ${r.path} ${r.body}`)).toEqual([
+        `POST /_search_analyze {"analyzer":"english","text":"running"}`,
+        `POST /_nouveau_analyze {"analyzer":"english","text":"running"}`
+      ])
+    }).pipe(Effect.provide(TestLive([
+      MockCouch.route("POST", "/_search_analyze", MockCouch.json(200, { tokens: ["run"] })),
+      MockCouch.route("POST", "/_nouveau_analyze", MockCouch.json(200, { tokens: ["run"] }))
+    ]))))
+})
+
 describe("Server.uuids and Server.membership", () => {
   it.effect("uuids: count reaches the server, the uuids come back (CouchDB 3.5 recording 1.6)", () =>
     Effect.gen(function*() {

@@ -1,4 +1,4 @@
-import { CouchAuth, CouchClient, Database, View } from "@effect-couchdb/client"
+import { CouchAuth, CouchClient, Database, DesignDocument, View } from "@effect-couchdb/client"
 import { MockCouch } from "@effect-couchdb/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
@@ -44,6 +44,11 @@ describe("dot segments never reach the transport", () => {
       yield* refused(db.document("_local/.").put({ json: {} }), "path segment 3")
       yield* refused(db.document("doc").attachment("..").put({ body: "x" }), "path segment 3")
       yield* refused(db.document("doc").attachment("").get(), "is empty")
+      yield* refused(db.document("_design/").get(), "is empty")
+      yield* refused(db.document("_local/").get(), "is empty")
+      const shop = (yield* couch).database("mydb")
+      yield* refused(DesignDocument.get(Database.designDocument(shop, "")), "is empty")
+      yield* refused(DesignDocument.get(Database.designDocument(shop, "_design/")), "is empty")
     }).pipe(Effect.provide(TestLive)))
 
   it.effect("attachment names keep their slashes inside one escaped segment", () =>

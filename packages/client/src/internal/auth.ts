@@ -1,11 +1,6 @@
 import * as Cookies from "@effect/platform/Cookies"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as UrlParams from "@effect/platform/UrlParams"
-import { hmac } from "@noble/hashes/hmac.js"
-import { sha1 } from "@noble/hashes/legacy.js"
-import { sha256, sha512 } from "@noble/hashes/sha2.js"
-import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -13,25 +8,14 @@ import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import OAuth from "oauth-1.0a"
-import type { AuthContext, CookieOptions, OAuthOptions, Provider, ProxyOptions } from "../CouchAuth.js"
+import type { AuthContext, CookieOptions, Provider } from "../CouchAuth.js"
 import { type CouchError, InvalidRequest } from "../CouchError.js"
-import { hasLoneSurrogate } from "./json.js"
-import * as Path from "./path.js"
-
-/** @internal */
-export type HmacAlgorithm = "sha1" | "sha256" | "sha512"
-
-const hashes = { sha1, sha256, sha512 } as const
-
-/** @internal */
-export const hmacHex = (algorithm: HmacAlgorithm, key: string, message: string): string =>
-  bytesToHex(hmac(hashes[algorithm], utf8ToBytes(key), utf8ToBytes(message)))
 
 const reveal = (value: string | Redacted.Redacted<string>): string =>
   Redacted.isRedacted(value) ? Redacted.value(value) : value
 
-const noRenew = () => Effect.succeed(false)
+/** @internal The `renew` of providers that cannot renew their credentials. */
+export const noRenew = () => Effect.succeed(false)
 /** @internal The default `onResponse`; the client skips calling it. */
 export const noResponseHook = () => Effect.void
 
@@ -266,74 +250,3 @@ export const jwt = <E extends CouchError>(
     }
     return provider
   })
-
-/** @internal */
-export const proxy = (options: ProxyOptions): Provider => {
-  const names = {
-    username: options.headers?.username ?? "X-Auth-CouchDB-UserName",
-    roles: options.headers?.roles ?? "X-Auth-CouchDB-Roles",
-    token: options.headers?.token ?? "X-Auth-CouchDB-Token"
-  }
-  const token = options.secret === undefined
-    ? undefined
-    : hmacHex(options.algorithm ?? "sha1", Redacted.value(options.secret), options.username)
-  return {
-    name: "proxy",
-    // The user name alone authenticates when the server does not require a token.
-    sensitiveHeaders: [names.username, names.roles, names.token].map((name) => name.toLowerCase()),
-    authorize: (request) => {
-      if (options.username === "") {
-        return Effect.fail(new InvalidRequest({ description: "Proxy auth: the user name is empty" }))
-      }
-      if (hasLoneSurrogate(options.username) || options.roles?.some(hasLoneSurrogate) === true) {
-        return Effect.fail(new InvalidRequest({ description: "Proxy auth: the user name or a role is not valid text" }))
-      }
-      let headers: Record<string, string> = { [names.username]: Path.utf8HeaderValue(options.username) }
-      if (options.roles !== undefined) {
-        headers = { ...headers, [names.roles]: Path.utf8HeaderValue(options.roles.join(",")) }
-      }
-      if (token !== undefined) headers = { ...headers, [names.token]: token }
-      return Effect.succeed(HttpClientRequest.setHeaders(request, headers))
-    },
-    onResponse: noResponseHook,
-    renew: noRenew
-  }
-}
-
-/** @internal */
-export const oauth = (options: OAuthOptions): Provider => {
-  const method = options.signatureMethod ?? "HMAC-SHA1"
-  const algorithm: HmacAlgorithm = method === "HMAC-SHA1" ? "sha1" : "sha256"
-  const signer = new OAuth({
-    consumer: { key: options.consumerKey, secret: Redacted.value(options.consumerSecret) },
-    signature_method: method,
-    hash_function: (base, key) => Encoding.encodeBase64(hmac(hashes[algorithm], utf8ToBytes(key), utf8ToBytes(base)))
-  })
-  const token = { key: options.token, secret: Redacted.value(options.tokenSecret) }
-  return {
-    name: "oauth",
-    sensitiveHeaders: [],
-    authorize: (request) =>
-      Effect.suspend(() => {
-        const url = UrlParams.makeUrl(request.url, request.urlParams, Option.none())
-        if (url._tag === "Left") {
-          return Effect.fail(new InvalidRequest({ description: "OAuth: the request URL cannot be parsed" }))
-        }
-        // Sign the real method and query. oauth-1.0a would re-encode still-escaped names if
-        // given the query in the URL, so pass the decoded parameters as data instead.
-        const params: Record<string, string | Array<string>> = {}
-        for (const [key, value] of url.right.searchParams) {
-          const previous = params[key]
-          params[key] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value]
-        }
-        url.right.search = ""
-        url.right.hash = ""
-        const data = signer.authorize({ url: url.right.href, method: request.method, data: params }, token)
-        return Effect.succeed(
-          HttpClientRequest.setHeader(request, "authorization", signer.toHeader(data).Authorization)
-        )
-      }),
-    onResponse: noResponseHook,
-    renew: noRenew
-  }
-}

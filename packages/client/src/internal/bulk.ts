@@ -14,12 +14,12 @@ import type * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type { GetFailure, MultipartRevision, Revision, SaveResult } from "../Bulk.js"
 import type { CouchResponse } from "../CouchClient.js"
-import { DecodeError, InvalidRequest } from "../CouchError.js"
+import { type CouchError, DecodeError, InvalidRequest } from "../CouchError.js"
 import { Meta, type Stored } from "../Document.js"
 import type { JsonObject } from "../Json.js"
 import * as internalDocument from "./document.js"
 import * as Json from "./json.js"
-import * as Multipart from "./multipartParts.js"
+import * as Multipart from "./multipart.js"
 import * as RowShape from "./rowShape.js"
 
 /** The body options of `_bulk_docs`, with CouchDB's names. @internal */
@@ -86,14 +86,17 @@ const described = (index: number, id: string | undefined) =>
 export const encodeDocument = <A, I>(
   schema: Schema.Schema<A, I, never> | undefined,
   value: unknown,
-  index: number
+  index: number,
+  operation = "Bulk.save"
 ): Either.Either<string, InvalidRequest> => {
   const id = Predicate.isRecord(value) && typeof value._id === "string" ? value._id : undefined
   const encoded = internalDocument.encode(schema, value, id)
   if (Either.isLeft(encoded)) {
-    return Either.left(new InvalidRequest({ description: `Bulk.save: ${encoded.left.description} (index ${index})` }))
+    return Either.left(
+      new InvalidRequest({ description: `${operation}: ${encoded.left.description} (index ${index})` })
+    )
   }
-  return stringify(encoded.right, `Bulk.save: ${described(index, id)}`)
+  return stringify(encoded.right, `${operation}: ${described(index, id)}`)
 }
 
 /** `{"new_edits":…,"all_or_nothing":…,"docs":[`: the options first, so the documents can stream. */
@@ -110,18 +113,21 @@ const empty = new Uint8Array(0)
 
 /**
  * The whole `_bulk_docs` body of `docs`, every document encoded before anything is sent.
+ * An encoding failure names the document's index, counted from `firstIndex`.
  *
  * @internal
  */
 export const wholeBody = <A, I>(
   schema: Schema.Schema<A, I, never> | undefined,
   docs: Iterable<unknown>,
-  options: BodyOptions
+  options: BodyOptions,
+  firstIndex = 0,
+  operation = "Bulk.save"
 ): Either.Either<string, InvalidRequest> => {
   const parts: Array<string> = []
-  let index = 0
+  let index = firstIndex
   for (const doc of docs) {
-    const json = encodeDocument(schema, doc, index++)
+    const json = encodeDocument(schema, doc, index++, operation)
     if (Either.isLeft(json)) return Either.left(json.left)
     parts.push(json.right)
   }
@@ -300,10 +306,10 @@ const relatedRevision = <A>(
   response: CouchResponse,
   decoders: Decoders<A>,
   part: Multipart.Part,
-  boundary: string
-): Either.Either<MultipartRevision<A>, DecodeError> =>
-  Either.flatMap(
-    Either.mapLeft(Multipart.parse(part.body, boundary), (message) => decodeError(response, message)),
+  contentType: string
+): Effect.Effect<MultipartRevision<A>, CouchError> =>
+  Effect.flatMap(
+    Multipart.partsOf(contentType, part.body, (description) => decodeError(response, description)),
     ([first, ...attachments]): Either.Either<MultipartRevision<A>, DecodeError> => {
       if (first === undefined) return Either.left(decodeError(response, "a multipart/related part has no document"))
       return Either.flatMap(
@@ -339,44 +345,32 @@ const noAttachments: ReadonlyMap<string, Uint8Array> = new Map()
 const errorEntry = (json: unknown): unknown => Predicate.hasProperty(json, "missing") ? json : { error: json }
 
 /**
- * The revisions of a whole `multipart/mixed` `_bulk_get` answer, in the order sent: a JSON
- * part is a revision, a part with `error="true"` an error, a `multipart/related` part a
- * document with its attachments.
+ * One part of a `multipart/mixed` `_bulk_get` answer as a revision: a JSON part is a
+ * revision, a part with `error="true"` an error, a `multipart/related` part a document with
+ * its attachments.
  *
  * @internal
  */
-export const multipartRevisions = <A>(
+export const multipartRevision = <A>(
   response: CouchResponse,
   decoders: Decoders<A>,
-  body: Uint8Array,
-  boundary: string
-): Either.Either<ReadonlyArray<MultipartRevision<A>>, DecodeError> => {
-  const parts = Multipart.parse(body, boundary)
-  if (Either.isLeft(parts)) return Either.left(decodeError(response, parts.left))
-  const out: Array<MultipartRevision<A>> = []
-  for (const part of parts.right) {
-    const contentType = part.headers["content-type"] ?? "application/json"
-    const related = Multipart.boundary(contentType)
-    let decoded: Either.Either<MultipartRevision<A>, DecodeError>
-    if (related !== undefined) {
-      decoded = relatedRevision(response, decoders, part, related)
-    } else {
-      const isError = Multipart.parameter(contentType, "error") === "true"
-      decoded = Either.flatMap(parseJson(response, part.body), (json) =>
-        Either.map(
-          revision(response, decoders, undefined, isError ? errorEntry(json) : { ok: json }),
-          (entry): MultipartRevision<A> => ("ok" in entry ? { ok: entry.ok, attachments: noAttachments } : entry)
-        ))
-    }
-    if (Either.isLeft(decoded)) return Either.left(decoded.left)
-    out.push(decoded.right)
+  part: Multipart.Part
+): Effect.Effect<MultipartRevision<A>, CouchError> => {
+  const contentType = part.headers["content-type"] ?? "application/json"
+  if (Multipart.mediaType(contentType).startsWith("multipart/")) {
+    return relatedRevision(response, decoders, part, contentType)
   }
-  return Either.right(out)
+  const isError = Multipart.parameter(contentType, "error") === "true"
+  return Either.flatMap(parseJson(response, part.body), (json) =>
+    Either.map(
+      revision(response, decoders, undefined, isError ? errorEntry(json) : { ok: json }),
+      (entry): MultipartRevision<A> => ("ok" in entry ? { ok: entry.ok, attachments: noAttachments } : entry)
+    ))
 }
 
 /**
  * The revisions of a JSON `_bulk_get` answer (`{"results":[…]}`), flattened as
- * `multipartRevisions` gives them, for servers that answer JSON to `multipart/mixed`.
+ * `multipartRevision` gives them, for servers that answer JSON to `multipart/mixed`.
  *
  * @internal
  */

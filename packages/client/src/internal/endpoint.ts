@@ -37,7 +37,7 @@ export interface Request {
   readonly contentType?: string | undefined
   readonly contentLength?: number | undefined
   /** Whether the retry policy may resend it (a POST that only reads); see `CouchRequest`. */
-  readonly idempotent?: boolean | undefined
+  readonly idempotent?: boolean | "write" | undefined
   /** The wait for the response, overriding the client's (see `CouchRequest`). */
   readonly timeout?: Duration.DurationInput | "none" | undefined
   /** Extra span attributes, e.g. `db.operation.batch.size`. */

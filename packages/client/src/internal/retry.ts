@@ -49,7 +49,8 @@ export const policy = (options: boolean | RetryOptions | undefined): Policy | un
  * reads (GET, HEAD, OPTIONS, and POSTs an endpoint declares read-only, e.g. `_find`), and,
  * with `writes`, PUT, DELETE and COPY — CouchDB never applies one twice, since the id (and
  * the revision replaced) is in the request, but a retried write whose first attempt had
- * succeeded reports `Conflict` (or `PreconditionFailed`). A POST that writes (`POST /{db}`,
+ * succeeded reports `Conflict` (or `PreconditionFailed`); so is a POST marked `"write"` (a
+ * `_bulk_docs` batch whose documents all have an `_id`). A POST that writes (`POST /{db}`,
  * `_bulk_docs`) could be applied twice: only with `allMethods`. Streamed bodies are never
  * resent.
  *
@@ -60,6 +61,7 @@ export const mayResend = (request: CouchRequest, policy: Policy): boolean => {
     return false
   }
   if (policy.allMethods) return true
+  if (request.idempotent === "write") return policy.writes
   if (request.idempotent !== undefined) return request.idempotent
   switch (request.method) {
     case "GET":

@@ -1,9 +1,9 @@
 import { Bulk, Database, Document } from "@effect-couchdb/client"
-import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Layer, Schema, Stream } from "effect"
 import { TestCouch } from "@effect-couchdb/embedded"
 import * as VitestCouch from "@effect-couchdb/embedded/VitestCouch"
 import { NodeHttpClient } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import { Chunk, Effect, Layer, Schema, Stream } from "effect"
 
 const AdminLive = VitestCouch.layerClient.pipe(Layer.provide(NodeHttpClient.layerUndici))
 const server = VitestCouch.server()
@@ -121,6 +121,27 @@ describe("Bulk on a real server", () => {
       expect((yield* Database.info(db)).doc_count).toBe(0)
       // The connection pool is still usable.
       expect(yield* Bulk.save(db, [{ _id: "after" }])).toMatchObject([{ ok: true, id: "after" }])
+    }).pipe(Effect.provide(AdminLive)))
+
+  it.scoped("writer: 2,000 documents in concurrent batches, results in input order, conflicts reported per document", () =>
+    Effect.gen(function*() {
+      const db = yield* freshDatabase("bulk-writer")
+      // Every 100th document exists already: writing it again without its rev conflicts.
+      const existing = Array.from({ length: 20 }, (_, k) => ({ _id: `w${String(k * 100).padStart(4, "0")}`, n: -1 }))
+      yield* Bulk.save(db, existing)
+      const docs = Stream.range(0, 1_999).pipe(Stream.map((n) => ({ _id: `w${String(n).padStart(4, "0")}`, n })))
+      const results = yield* docs.pipe(Bulk.writer(db, { batchSize: 300, concurrency: 3 }), Stream.runCollect)
+      expect(Chunk.size(results)).toBe(2_000)
+      const inOrder = Chunk.toReadonlyArray(results).every((written, i) =>
+        written.index === i && written.result.id === written.document._id
+      )
+      expect(inOrder).toBe(true)
+      const failed = Chunk.toReadonlyArray(Chunk.filter(results, (written) => "error" in written.result))
+      expect(failed.map((written) => written.index)).toEqual(existing.map((_, k) => k * 100))
+      expect(failed.every((written) => "error" in written.result && written.result.error === "conflict")).toBe(true)
+      expect((yield* Database.info(db)).doc_count).toBe(2_000)
+      // The conflicting documents were left as they were.
+      expect((yield* Document.get(Database.document(db, "w0100"))).n).toBe(-1)
     }).pipe(Effect.provide(AdminLive)))
 
   it.scoped("get: a missing document and an unknown revision are not_found errors; getMultipart reads JSON too", () =>

@@ -33,4 +33,12 @@ describe("the examples run as written against the test server", () => {
     expect(output).toMatch(/ada ordered \d+/)
     expect(code).toBe(0)
   }, 90_000)
+
+  it("examples/bulk-import.ts imports 2,000 records with Bulk.writer and reports the two refused", async () => {
+    const { code, output } = await run("examples/bulk-import.ts")
+    expect(output).toContain("record 1999 (sku-9) not imported: conflict")
+    expect(output).toContain("record 2000 (sku-10) not imported: conflict")
+    expect(output).toContain("imported 1998 products")
+    expect(code).toBe(0)
+  }, 90_000)
 })
