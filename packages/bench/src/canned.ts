@@ -13,7 +13,8 @@
  * - `c_<changes>/_changes` — `feed=continuous`: one change per line with string sequences,
  *   a heartbeat `\n` chunk every `heartbeatEvery` changes, then `{"last_seq":…,"pending":0}`;
  *   `feed=normal`/`longpoll` (what nano's and Cloudant's followers ask for): `since`/`limit`
- *   batches in CouchDB 3.x's `{"results":[\n` … `,\r\n` … `\n],\n"last_seq":…,"pending":N}` layout.
+ *   batches in CouchDB 3.x's `{"results":[\n` … `,\r\n` … `\n],\n"last_seq":…,"pending":N}` layout (also
+ *   what effect-couchdb's `Follow.changes` asks for in `s3-follow`).
  * - `f_<docs>/_find` — POST with a JSON body holding a selector: every document, chunked, CouchDB
  *   3.x layout: `{"docs":[`, then `\r\n` and the documents joined by `,\r\n`, `\r\n]`, then
  *   `,\r\n"bookmark": "…"}\r\n`, then `\n` (recording 7.5 of couchdb-3.5-api.md).

@@ -54,6 +54,12 @@ export interface ChangesJob {
   readonly kind: "changes"
   readonly db: string
   readonly changes: number
+  /**
+   * Read through the client's changes follower where it has one (effect-couchdb's
+   * `Follow.changes`, one-off); nano and Cloudant always use theirs, the raw clients read the
+   * continuous feed.
+   */
+  readonly follow?: boolean | undefined
 }
 
 export interface FindJob {

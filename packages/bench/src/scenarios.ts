@@ -167,6 +167,19 @@ export const build = (options: Options): ReadonlyArray<Variant> => {
   })
 
   add({
+    id: "s3-follow",
+    scenario: 3,
+    title: `${
+      s.changes.toLocaleString("en")
+    } changes through a follower (effect-couchdb's Follow.changes one-off, nano's changesReader, Cloudant's ChangesFollower; the raw clients read the continuous feed)`,
+    server: "canned",
+    work: { kind: "changes", db: `c_${s.changes}`, changes: s.changes, follow: true },
+    metric: "changes/s",
+    expectedCount: s.changes,
+    expectedCheck: rowChecksum(s.changes)
+  })
+
+  add({
     id: "s4-bulk",
     scenario: 4,
     title: `${s.docs.toLocaleString("en")} documents in batches of ${s.batch.toLocaleString("en")} (embedded server)`,

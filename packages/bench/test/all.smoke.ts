@@ -21,6 +21,7 @@ describe("benchmark harness", () => {
       "s2-oneline",
       "s2-oneline-large",
       "s3-continuous",
+      "s3-follow",
       "s4-bulk",
       "s4-streamed",
       "s5-down",

@@ -19,6 +19,7 @@ import type { CouchResponse, QueryValue } from "./CouchClient.js"
 import type { CouchError } from "./CouchError.js"
 import type { Database } from "./Database.js"
 import * as Document from "./Document.js"
+import * as ChangesRequest from "./internal/changes.js"
 import * as Endpoint from "./internal/endpoint.js"
 import * as Feed from "./internal/feed.js"
 import * as RowShape from "./internal/rowShape.js"
@@ -217,52 +218,6 @@ export interface ChangesOptions<D = Document.NoSchema, DI = D> extends ChangesPa
   readonly idleTimeout?: Duration.DurationInput | "none" | undefined
 }
 
-const toRequest = (
-  options: ChangesOptions<unknown, unknown>,
-  heartbeat: number | string | undefined
-): Endpoint.Request => {
-  const {
-    doc_ids,
-    filter,
-    filterParams,
-    heartbeat: _heartbeat,
-    idleTimeout: _idle,
-    lastEventId,
-    schema: _schema,
-    selector,
-    view,
-    ...rest
-  } = options
-  const body = doc_ids !== undefined
-    ? { doc_ids }
-    : selector !== undefined
-    ? { selector }
-    : undefined
-  const effectiveFilter = doc_ids !== undefined
-    ? "_doc_ids"
-    : selector !== undefined
-    ? "_selector"
-    : view !== undefined
-    ? "_view"
-    : filter
-  const query: Record<string, QueryValue> = { ...filterParams }
-  for (const [key, value] of Object.entries(rest)) query[key] = value
-  query.filter = effectiveFilter
-  query.view = view
-  query.heartbeat = heartbeat
-  const headers: Record<string, string> = {}
-  if (options.feed === "eventsource") headers.accept = "text/event-stream"
-  if (lastEventId !== undefined) headers["last-event-id"] = lastEventId
-  return {
-    method: body !== undefined ? "POST" : "GET",
-    path: ["_changes"],
-    query,
-    headers,
-    // A POST with `doc_ids` or a selector only reads.
-    ...(body !== undefined ? { json: body, idempotent: true } : {})
-  }
-}
-
 const openImpl = (
   db: Database,
   options: ChangesOptions<unknown, unknown> = {}
@@ -270,10 +225,10 @@ const openImpl = (
   Effect.gen(function*() {
     const mode = options.feed ?? "normal"
     const { heartbeat, idle } = SeqFeed.liveness(mode, options)
-    const request = toRequest(options, heartbeat)
+    const request = ChangesRequest.request(options, heartbeat)
     // The response itself may take as long as a silence is allowed to (pouchdb-server sends
     // no headers before the first change or heartbeat).
-    const response = yield* Endpoint.send(db, { ...request, timeout: idle ?? "none" })
+    const response = yield* Endpoint.send(db, { ...request, timeout: idle ?? "none", scoped: true })
     const { lastSeq, pending, rows } = options.schema === undefined
       ? yield* SeqFeed.open(response, mode, changeDecoder(response, Schema.Unknown), idle)
       : yield* SeqFeed.open(

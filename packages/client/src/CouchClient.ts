@@ -98,6 +98,14 @@ export interface RequestOptions {
   readonly timeout?: Duration.DurationInput | "none" | undefined
   /** Extra attributes on this request's span, e.g. `db.operation.batch.size`. */
   readonly spanAttributes?: Readonly<Record<string, unknown>> | undefined
+  /**
+   * Ties the request to the `Scope` in context, if there is one: closing that scope aborts
+   * it, even when its body was never read (feeds set this: they are read in a scope).
+   * Interrupting the request while it waits for the response aborts it in any case.
+   *
+   * @since 0.2.0
+   */
+  readonly scoped?: boolean | undefined
 }
 
 /**

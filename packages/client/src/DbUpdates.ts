@@ -96,6 +96,7 @@ const openImpl = (
       path: ["_db_updates"],
       query: { ...rest, heartbeat },
       timeout: idle ?? "none",
+      scoped: true,
       ...(mode === "eventsource" ? { headers: { accept: "text/event-stream" } } : {})
     })
     const feed = yield* SeqFeed.open(response, mode, Feed.decoder(response, DbUpdate, RowShape.dbUpdate), idle)

@@ -16,6 +16,11 @@ export * as Changes from "./Changes.js"
 /**
  * @since 0.2.0
  */
+export * as Checkpoint from "./Checkpoint.js"
+
+/**
+ * @since 0.2.0
+ */
 export * as Cluster from "./Cluster.js"
 
 /**
@@ -57,6 +62,11 @@ export * as DesignDocument from "./DesignDocument.js"
  * @since 0.2.0
  */
 export * as Document from "./Document.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Follow from "./Follow.js"
 
 /**
  * @since 0.2.0

@@ -15,6 +15,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Stream from "effect/Stream"
 import type { ExpectationsNotMet } from "./internal/errors.js"
 import * as internal from "./internal/mockCouch.js"
 
@@ -68,6 +69,13 @@ export type Reply =
     readonly headers: Readonly<Record<string, string>>
     /** Produces chunk `n` when the client reads it; `undefined` ends the body. */
     readonly next: (n: number) => Uint8Array | string | undefined
+  }
+  | {
+    readonly _tag: "Stream"
+    readonly status: number
+    readonly headers: Readonly<Record<string, string>>
+    /** The body, run in the requesting fiber's context (its `Clock`, e.g. `TestClock`) as the client reads it. */
+    readonly body: Stream.Stream<Uint8Array | string>
   }
 
 /**
@@ -133,6 +141,36 @@ export const lazy = (
   next: (n: number) => Uint8Array | string | undefined,
   headers: Readonly<Record<string, string>> = { "content-type": "application/json" }
 ): Reply => ({ _tag: "Lazy", status, headers, next })
+
+/**
+ * A body produced by a `Stream`, pulled as the client reads it, with the clock and the other
+ * services of the fiber that sent the request: under `TestClock`, a body that waits between
+ * chunks (heartbeats, a connection gone silent: `Stream.never`) is driven by
+ * `TestClock.adjust`. Interrupting the request (or dropping the response) interrupts the
+ * stream.
+ *
+ * @since 0.2.0
+ * @category replies
+ * @example
+ * ```ts
+ * import { MockCouch } from "@effect-couchdb/testing"
+ * import { Effect, Stream } from "effect"
+ *
+ * // A continuous feed: one change, then a heartbeat every 30 s, forever.
+ * const feed = MockCouch.stream(
+ *   200,
+ *   Stream.concat(
+ *     Stream.make(`{"seq":"1-a","id":"d1","changes":[{"rev":"1-x"}]}\n`),
+ *     Stream.repeatEffect(Effect.as(Effect.sleep("30 seconds"), "\n"))
+ *   )
+ * )
+ * ```
+ */
+export const stream = (
+  status: number,
+  body: Stream.Stream<Uint8Array | string>,
+  headers: Readonly<Record<string, string>> = { "content-type": "application/json" }
+): Reply => ({ _tag: "Stream", status, headers, body })
 
 /**
  * The connection fails before any response (e.g. refused).

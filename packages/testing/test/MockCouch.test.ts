@@ -1,7 +1,7 @@
 import { MockCouch } from "@effect-couchdb/testing"
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Chunk, Effect, Either, Exit, Option, Stream } from "effect"
+import { Cause, Chunk, Effect, Either, Exit, Fiber, Option, Stream, TestClock } from "effect"
 
 const defectOf = <A, E>(exit: Exit.Exit<A, E>): unknown =>
   Exit.isFailure(exit) ? Option.getOrUndefined(Cause.dieOption(exit.cause)) : undefined
@@ -93,6 +93,25 @@ describe("MockCouch", () => {
       expect(text(first)).toEqual(["0\n", "1\n", "2\n"])
       expect(produced).toBeLessThanOrEqual(4)
       const [sent] = yield* layerRoutes.service.requests
+      expect(sent?.aborted()).toBe(true)
+    }))
+
+  it.effect("a Stream body runs on the requester's clock, and stops when the request is dropped", () =>
+    Effect.gen(function*() {
+      let pulled = 0
+      const ticks = Stream.repeatEffect(Effect.as(Effect.sleep("10 seconds"), "tick\n")).pipe(
+        Stream.tap(() => Effect.sync(() => pulled++))
+      )
+      const mock = yield* MockCouch.make([MockCouch.route("GET", "/ticks", MockCouch.stream(200, ticks))])
+      const response = yield* mock.client.get("http://couch.test/ticks")
+      expect(response.headers["content-type"]).toBe("application/json")
+      const reading = yield* Effect.fork(Stream.runCollect(Stream.take(response.stream, 2)))
+      yield* TestClock.adjust("10 seconds")
+      yield* TestClock.adjust("10 seconds")
+      expect(text(yield* Fiber.join(reading))).toEqual(["tick\n", "tick\n"])
+      yield* TestClock.adjust("1 minute")
+      expect(pulled).toBeLessThanOrEqual(3)
+      const [sent] = yield* mock.service.requests
       expect(sent?.aborted()).toBe(true)
     }))
 })

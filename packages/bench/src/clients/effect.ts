@@ -3,7 +3,7 @@
  * `UndiciHttpClient.layer`, `NodeHttpClient.layerUndici` or node:http with a keep-alive
  * agent. The layers are built before the measured work.
  */
-import { Bulk, Changes, CouchAuth, CouchClient, Database, Mango, View } from "@effect-couchdb/client"
+import { Bulk, Changes, CouchAuth, CouchClient, Database, Follow, Mango, View } from "@effect-couchdb/client"
 import { UndiciHttpClient } from "@effect-couchdb/undici"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Effect from "effect/Effect"
@@ -80,7 +80,9 @@ export const prepare: Prepare = async ({ client, server, work }) => {
       return {
         run: () =>
           runtime.runPromise(Effect.gen(function*() {
-            const changes = Changes.stream(yield* database, { feed: "continuous", since: 0, heartbeat: 10_000 })
+            const changes = work.follow === true
+              ? Follow.changes(yield* database, { mode: "oneOff", since: 0 })
+              : Changes.stream(yield* database, { feed: "continuous", since: 0, heartbeat: 10_000 })
             return yield* Stream.runFold(changes, { count: 0, check: 0 }, (acc, change) => {
               acc.count++
               acc.check += changeSeqN(change)

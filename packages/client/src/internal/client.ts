@@ -10,6 +10,8 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
 import { constTrue, identity } from "effect/Function"
 import * as Option from "effect/Option"
@@ -17,6 +19,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Tracer from "effect/Tracer"
 import { type AuthContext, CouchAuth, type Provider } from "../CouchAuth.js"
@@ -237,8 +240,28 @@ export const make = (options: Options): Effect.Effect<Service, InvalidRequest, H
     const httpSpans = options.httpSpans === true
     const http = (options.transformClient ?? identity)(guardOrigin(yield* HttpClient.HttpClient, origin, httpSpans))
 
-    const send = (method: Method, url: string, request: HttpClientRequest.HttpClientRequest) =>
-      http.execute(request).pipe(
+    const scopedHttp = HttpClient.withScope(http)
+    /**
+     * With `scoped`, the request gets a scope of its own inside the one in context: closing
+     * either aborts it (`HttpClient.withScope`), so a feed whose scope closes before its body
+     * was read does not leave the connection open, and an interrupted wait aborts at once.
+     */
+    const execute = (request: HttpClientRequest.HttpClientRequest, scoped: boolean) =>
+      !scoped ?
+        http.execute(request) :
+        Effect.flatMap(Effect.serviceOption(Scope.Scope), (outer) =>
+          Option.isNone(outer) ? http.execute(request) : Effect.flatMap(
+            Scope.fork(outer.value, ExecutionStrategy.sequential),
+            (scope) =>
+              scopedHttp.execute(request).pipe(
+                Effect.provideService(Scope.Scope, scope),
+                Effect.onExit((exit) =>
+                  Exit.isFailure(exit) ? Scope.close(scope, exit) : Effect.void
+                )
+              )
+          ))
+    const send = (method: Method, url: string, request: HttpClientRequest.HttpClientRequest, scoped = false) =>
+      execute(request, scoped).pipe(
         Effect.catchAll((error) =>
           Effect.fail(isCouchError(error.cause) ? error.cause : fromRequestError(method, url, error))
         )
@@ -409,8 +432,9 @@ export const make = (options: Options): Effect.Effect<Service, InvalidRequest, H
               const bad = Path.invalidHeader(name, authorized.headers[name] ?? "")
               if (bad !== undefined) return Effect.fail(bad)
             }
-            const sent = timeout === undefined ? send(method, url, authorized) : Effect.timeoutFail(
-              send(method, url, authorized),
+            const scoped = request.scoped === true
+            const sent = timeout === undefined ? send(method, url, authorized, scoped) : Effect.timeoutFail(
+              send(method, url, authorized, scoped),
               {
                 duration: timeout,
                 onTimeout: () =>

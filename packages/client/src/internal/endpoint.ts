@@ -42,6 +42,8 @@ export interface Request {
   readonly timeout?: Duration.DurationInput | "none" | undefined
   /** Extra span attributes, e.g. `db.operation.batch.size`. */
   readonly spanAttributes?: Readonly<Record<string, unknown>> | undefined
+  /** Abort the request when the scope in context closes (feeds); see `CouchRequest`. */
+  readonly scoped?: boolean | undefined
 }
 
 /** What builds a request: a request, or `InvalidRequest` when the options cannot become one. @internal */
@@ -133,7 +135,7 @@ export const feed = <H extends Handle, O, A>(
     return Stream.unwrapScoped(
       Effect.flatMap(
         build(request, self, opts),
-        (built) => Effect.flatMap(send(self, built), (res) => response(res, self, opts))
+        (built) => Effect.flatMap(send(self, { ...built, scoped: true }), (res) => response(res, self, opts))
       )
     )
   })

@@ -15,25 +15,29 @@ export interface Policy {
 
 /**
  * Exponential backoff with full jitter (a delay drawn uniformly from zero to the exponential
- * step, capped): concurrent clients that failed together do not retry together.
+ * step, capped): concurrent clients that failed together do not retry together. It never
+ * ends by itself.
+ *
+ * @internal
  */
-const fullJitter = (base: Duration.DurationInput, cap: Duration.DurationInput, times: number) =>
-  Schedule.exponential(base).pipe(
+export const fullJitter = (base: Duration.DurationInput, cap: Duration.DurationInput) => {
+  const capMillis = Duration.toMillis(cap)
+  return Schedule.exponential(base).pipe(
     Schedule.modifyDelayEffect((_, delay) =>
-      Effect.map(
-        Random.next,
-        (r) => Duration.millis(Math.floor(r * Math.min(Duration.toMillis(delay), Duration.toMillis(cap))))
-      )
-    ),
-    Schedule.intersect(Schedule.recurs(times))
+      Effect.map(Random.next, (r) => Duration.millis(Math.floor(r * Math.min(Duration.toMillis(delay), capMillis))))
+    )
   )
+}
 
 /** @internal */
 export const policy = (options: boolean | RetryOptions | undefined): Policy | undefined => {
   if (options === undefined || options === false) return undefined
   const o = options === true ? {} : options
   return {
-    schedule: o.schedule ?? fullJitter(o.base ?? "100 millis", o.maxDelay ?? "10 seconds", o.times ?? 3),
+    schedule: o.schedule ??
+      fullJitter(o.base ?? "100 millis", o.maxDelay ?? "10 seconds").pipe(
+        Schedule.intersect(Schedule.recurs(o.times ?? 3))
+      ),
     writes: o.writes === true,
     allMethods: o.allMethods === true,
     maxRetryAfter: Duration.decode(o.maxRetryAfter ?? "30 seconds")

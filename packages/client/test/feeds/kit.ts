@@ -24,7 +24,9 @@ export const withDb = <A, E, R>(
   f: (db: Database.Database) => Effect.Effect<A, E, R>
 ) => Effect.flatMap(database, f).pipe(Effect.provide(Couch(...routes)))
 
-type Answer = MockCouch.Reply | ((request: MockCouch.RecordedRequest) => MockCouch.Reply)
+type Answer =
+  | MockCouch.Reply
+  | ((request: MockCouch.RecordedRequest) => MockCouch.Reply | Effect.Effect<MockCouch.Reply>)
 
 export const allDocs = (reply: Answer) => MockCouch.route("*", "/db/_all_docs", reply)
 export const changes = (reply: Answer) => MockCouch.route("*", "/db/_changes", reply)

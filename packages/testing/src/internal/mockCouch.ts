@@ -6,6 +6,7 @@ import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Runtime from "effect/Runtime"
 import * as Stream from "effect/Stream"
 import type { Expectation, ExpectationsOptions, Options, RecordedRequest, Reply, Route, Service } from "../MockCouch.js"
 import { ExpectationsNotMet, UnexpectedRequest } from "./errors.js"
@@ -41,8 +42,19 @@ const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
   return out
 }
 
-const webBody = (reply: Reply, signal: AbortSignal): ReadableStream<Uint8Array> | null => {
+const webBody = (
+  reply: Reply,
+  signal: AbortSignal,
+  runtime: Runtime.Runtime<never>
+): ReadableStream<Uint8Array> | null => {
   if (reply._tag === "TransportFailure") return null
+  if (reply._tag === "Stream") {
+    return Stream.toReadableStreamRuntime(
+      Stream.map(reply.body, toBytes),
+      runtime,
+      { strategy: { highWaterMark: 0 } }
+    )
+  }
   if (reply._tag === "Lazy") {
     let n = 0
     return new ReadableStream<Uint8Array>({
@@ -125,9 +137,10 @@ const build = (
       }
       const status = reply.status
       const noBody = request.method === "HEAD" || status === 204 || status === 304
+      const runtime = yield* Effect.runtime<never>()
       return HttpClientResponse.fromWeb(
         request,
-        new Response(noBody ? null : webBody(reply, signal), { status, headers: reply.headers })
+        new Response(noBody ? null : webBody(reply, signal, runtime), { status, headers: reply.headers })
       )
     })
   )
