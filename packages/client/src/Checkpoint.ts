@@ -142,7 +142,11 @@ const saveEveryImpl = <A extends { readonly seq: Changes.Seq | null }, E, R>(
     return Stream.fail(new InvalidRequest({ description: "Checkpoint.saveEvery: interval must be a duration > 0" }))
   }
   return Stream.unwrapScoped(Effect.gen(function*() {
-    const state = { latest: undefined as Changes.Seq | undefined, unsaved: 0, rev: undefined as string | undefined }
+    const state: { latest: Changes.Seq | undefined; unsaved: number; rev: string | undefined } = {
+      latest: undefined,
+      unsaved: 0,
+      rev: undefined
+    }
     const lock = yield* Effect.makeSemaphore(1)
     // A transient failure leaves the changes unsaved until the next save; others end the stream.
     const save = lock.withPermits(1)(Effect.suspend(() => {

@@ -34,6 +34,16 @@ describe("the examples run as written against the test server", () => {
     expect(code).toBe(0)
   }, 90_000)
 
+  it("examples/changes-worker.ts mails what changed since its last run, from its checkpoint", async () => {
+    const first = await run("examples/changes-worker.ts")
+    expect(first.output).toMatch(/mailing ada about order o-\d+ \(42\)/)
+    expect(first.code).toBe(0)
+    // The second run starts from the checkpoint: only the order it wrote itself is new.
+    const second = await run("examples/changes-worker.ts")
+    expect(second.output).toContain("mailed 1 orders")
+    expect(second.code).toBe(0)
+  }, 120_000)
+
   it("examples/bulk-import.ts imports 2,000 records with Bulk.writer and reports the two refused", async () => {
     const { code, output } = await run("examples/bulk-import.ts")
     expect(output).toContain("record 1999 (sku-9) not imported: conflict")
