@@ -39,6 +39,18 @@ for (const pkg of baselineRoot === undefined ? [] : ["client", "undici"]) {
 /** The client variants, for this checkout's packages or the baseline's. */
 const clientVariants = (root: string, label: string): ReadonlyArray<Variant> => [
   {
+    name: `${label}effect-couchdb CouchClient + CouchAuth by module path, FetchHttpClient`,
+    root,
+    code: (url: string) =>
+      clientCode(
+        url,
+        root,
+        `import * as FetchHttpClient from "@effect/platform/FetchHttpClient"`,
+        "FetchHttpClient.layer",
+        "modules"
+      )
+  },
+  {
     name: `${label}effect-couchdb client + CouchAuth.basic, FetchHttpClient`,
     root,
     code: (url: string) =>
@@ -96,9 +108,13 @@ console.log(JSON.stringify({ ready: performance.now(), cpu: cpuMs(), ok: doc._id
   }
 ]
 
-function clientCode(url: string, root: string, httpImport: string, httpLayer: string) {
+function clientCode(url: string, root: string, httpImport: string, httpLayer: string, from?: "modules") {
+  const module = (name: string) => JSON.stringify(built("client", root).replace(/index\.js$/, `${name}.js`))
+  const clientImport = from === "modules"
+    ? `import * as CouchAuth from ${module("CouchAuth")}\nimport * as CouchClient from ${module("CouchClient")}`
+    : `import { CouchAuth, CouchClient } from ${JSON.stringify(built("client", root))}`
   return `
-import { CouchAuth, CouchClient } from ${JSON.stringify(built("client", root))}
+${clientImport}
 ${httpImport}
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
