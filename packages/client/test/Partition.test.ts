@@ -1,11 +1,10 @@
 /**
  * Partitions against MockCouch, on the exact bytes of CouchDB 3.5's answers (recordings
- * 8.6–8.14 and 12.16 of couchdb-3.5-api.md): partition info, Mango queries with a partition
- * as their target, and the partition's `_all_docs` and views (queried with `View` through a
- * `Resource` at the handle's path). pouchdb-server has no partitions, so there is no
- * integration test.
+ * 8.6–8.11 and 12.16 of couchdb-3.5-api.md): partition info and Mango queries with a partition
+ * as their target. A partition's `_all_docs` and views are tested with `View`, in
+ * View.test.ts. pouchdb-server has no partitions, so there is no integration test.
  */
-import { CouchAuth, CouchClient, Database, DesignDocument, Mango, Partition, View } from "@effect-couchdb/client"
+import { CouchAuth, CouchClient, Database, Mango, Partition } from "@effect-couchdb/client"
 import { MockCouch } from "@effect-couchdb/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Layer, Option, Stream } from "effect"
@@ -36,14 +35,6 @@ const recorded = {
     status: 200,
     body: `{"db_name":"api-part","sizes":{"active":0,"external":0},"partition":"zz","doc_count":0,"doc_del_count":0}\n`
   },
-  /** 8.9 partition _all_docs: `GET /api-part/_partition/p1/_all_docs` */
-  "8.9": {
-    status: 200,
-    chunks: [
-      `{"total_rows":4,"offset":2,"rows":[\r\n{"id":"p1:a","key":"p1:a","value":{"rev":"1-ddbddb483f4be61784a7393dc6d98914"}},\r\n{"id":"p1:b","key":"p1:b","value":{"rev":"1-816eefe21eadf1b0557b044d1eb006b9"}}\r\n]}`,
-      `\n`
-    ]
-  },
   /** 8.10 partition _find: `POST /api-part/_partition/p1/_find` */
   "8.10": {
     request: `{"selector":{"kind":"x"},"fields":["_id","n"]}`,
@@ -61,24 +52,6 @@ const recorded = {
     status: 200,
     body:
       `{"dbname":"api-part","index":{"ddoc":"_design/kind-idx","name":"kind","type":"json","partitioned":true,"def":{"fields":[{"kind":"asc"}]}},"partitioned":true,"selector":{"kind":{"$eq":"x"}},"opts":{"use_index":[],"bookmark":"nil","limit":25,"skip":0,"sort":{},"fields":["_id","n"],"partition":"p1","r":1,"conflicts":false,"stale":false,"update":true,"stable":false,"execution_stats":false,"allow_fallback":true},"limit":25,"skip":0,"fields":["_id","n"],"index_candidates":[{"index":{"ddoc":null,"name":"_all_docs","type":"special","def":{"fields":[{"_id":"asc"}]}},"analysis":{"usable":true,"reasons":[{"name":"unfavored_type"}],"ranking":1,"covering":null}}],"selector_hints":[{"type":"json","indexable_fields":["kind"],"unindexable_fields":[]}],"mrargs":{"include_docs":true,"view_type":"map","reduce":false,"partition":"p1","start_key":["x"],"end_key":["x","<MAX>"],"direction":"fwd","stable":false,"update":true,"conflicts":"undefined"},"covering":false}\n`
-  },
-  /** 8.12 partitioned view query: `GET /api-part/_partition/p1/_design/pd/_view/by_n` */
-  "8.12": {
-    status: 200,
-    chunks: [
-      `{"total_rows":2,"offset":0,"rows":[\r\n{"id":"p1:a","key":1,"value":"x"},\r\n{"id":"p1:b","key":2,"value":"y"}\r\n]}`,
-      `\n`
-    ]
-  },
-  /** 8.13 partitioned view queried globally: `GET /api-part/_design/pd/_view/by_n` */
-  "8.13": {
-    status: 400,
-    body: `{"error":"query_parse_error","reason":"\`partition\` parameter is mandatory for queries to this view."}\n`
-  },
-  /** 8.14 global view queried in a partition: `GET /api-part/_partition/p1/_design/global/_view/by_n` */
-  "8.14": {
-    status: 400,
-    body: `{"error":"query_parse_error","reason":"\`partition\` parameter is not supported in this design doc"}\n`
   },
   /** 12.16 400 partition endpoint on a non-partitioned db: `GET /api/_partition/p1` */
   "12.16": {
@@ -109,9 +82,6 @@ const sent = Effect.map(
   MockCouch.requests,
   (requests) => requests.map((request) => [`${request.method} ${request.path}${request.url.search}`, request.body])
 )
-
-/** A view handle queried with the current `View` API, through a `Resource` at its path. */
-const rows = (handle: View.Target) => collect(View.stream(handle))
 
 describe("Partition.info", () => {
   it.effect("counts and sizes of a partition, zeros for an empty one (recordings 8.7, 8.8)", () =>
@@ -186,38 +156,4 @@ describe("Mango queries within a partition", () => {
       expect(created).toEqual({ result: "created", id: "_design/kind-idx", name: "kind" })
       expect(yield* sent).toEqual([["POST /api-part/_index", recorded["8.6"].request]])
     }).pipe(Effect.provide(Couch(MockCouch.route("POST", "/api-part/_index", reply(recorded["8.6"]))))))
-})
-
-describe("_all_docs and views of a partition (queried with View)", () => {
-  it.effect("the partition's _all_docs (recording 8.9)", () =>
-    Effect.gen(function*() {
-      const p1 = Database.partition(yield* partitioned, "p1")
-      expect((yield* rows(Partition.allDocs(p1))).map((row) => row.id)).toEqual(["p1:a", "p1:b"])
-      expect((yield* sent).map(([request]) => request)).toEqual(["GET /api-part/_partition/p1/_all_docs"])
-    }).pipe(Effect.provide(Couch(
-      MockCouch.route("GET", "/api-part/_partition/p1/_all_docs", reply(recorded["8.9"]))
-    ))))
-
-  it.effect("a partitioned view within the partition; the same view globally, a global view within it (8.12–8.14)", () =>
-    Effect.gen(function*() {
-      const db = yield* partitioned
-      const p1 = Database.partition(db, "p1")
-      expect(yield* rows(Partition.view(p1, "pd", "by_n"))).toEqual([
-        { id: "p1:a", key: 1, value: "x" },
-        { id: "p1:b", key: 2, value: "y" }
-      ])
-      const global = yield* Effect.flip(rows(DesignDocument.view(Database.designDocument(db, "pd"), "by_n")))
-      expect(global).toMatchObject({ _tag: "BadRequest", error: "query_parse_error" })
-      const inPartition = yield* Effect.flip(rows(p1.pipe(Partition.view("_design/global", "by_n"))))
-      expect(inPartition).toMatchObject({ _tag: "BadRequest", error: "query_parse_error" })
-      expect((yield* sent).map(([request]) => request)).toEqual([
-        "GET /api-part/_partition/p1/_design/pd/_view/by_n",
-        "GET /api-part/_design/pd/_view/by_n",
-        "GET /api-part/_partition/p1/_design/global/_view/by_n"
-      ])
-    }).pipe(Effect.provide(Couch(
-      MockCouch.route("GET", "/api-part/_partition/p1/_design/pd/_view/by_n", reply(recorded["8.12"])),
-      MockCouch.route("GET", "/api-part/_design/pd/_view/by_n", reply(recorded["8.13"])),
-      MockCouch.route("GET", "/api-part/_partition/p1/_design/global/_view/by_n", reply(recorded["8.14"]))
-    ))))
 })
