@@ -337,6 +337,20 @@ describe("search and Nouveau (CouchDB's API reference: api/ddoc/search, api/ddoc
       })
     ]))))
 
+  it.effect("searchPages stops when the server answers the bookmark it was given (it would loop forever)", () =>
+    Effect.gen(function*() {
+      const all = yield* Stream.runCollect(DesignDocument.searchPages(yield* app, "by_name", { query: "*:*" }))
+      expect(Chunk.toReadonlyArray(all).map((row) => row.id)).toEqual(["d1", "d2", "d3"])
+      expect((yield* MockCouch.requests).map((r) => r.query.get("bookmark"))).toEqual([null, "b1"])
+    }).pipe(Effect.provide(TestLive([
+      MockCouch.route(
+        "GET",
+        "/api/_design/app/_search/by_name",
+        (request) =>
+          MockCouch.json(200, request.query.get("bookmark") === null ? page(["d1", "d2"], "b1") : page(["d3"], "b1"))
+      )
+    ]))))
+
   it.effect("nouveau and its info", () =>
     Effect.gen(function*() {
       const result = yield* DesignDocument.nouveau(yield* app, "idx", { q: "name:apple", limit: 1, sort: "-n<double>" })

@@ -10,15 +10,7 @@ import * as TestServer from "./server.js"
 const client = HttpClient.HttpClient
 const Live = UndiciHttpClient.layer
 
-/** Runs `f` with the client and a fresh test server. */
-const withServer = <A, E>(
-  f: (http: HttpClient.HttpClient, server: TestServer.TestServer) => Effect.Effect<A, E, Scope.Scope>
-) =>
-  Effect.gen(function*() {
-    const server = yield* TestServer.make
-    const http = yield* client
-    return yield* f(http, server)
-  }).pipe(Effect.provide(Live))
+const withServer = TestServer.withServer(Live)
 
 describe("UndiciHttpClient", () => {
   describe("responses", () => {

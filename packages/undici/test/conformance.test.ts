@@ -8,7 +8,7 @@ import { UndiciHttpClient } from "@effect-couchdb/undici"
 import { Cookies, FetchHttpClient, HttpBody, HttpClient, HttpClientRequest, UrlParams } from "@effect/platform"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, expect, it } from "@effect/vitest"
-import { Cause, Chunk, Deferred, Effect, Exit, Fiber, Layer, Option, Predicate, Ref, type Scope, Stream } from "effect"
+import { Cause, Chunk, Deferred, Effect, Exit, Fiber, Layer, Option, Predicate, Ref, Stream } from "effect"
 import { Readable } from "node:stream"
 import * as TestServer from "./server.js"
 
@@ -181,16 +181,7 @@ describe.each(transports)("$name", (transport) => {
   const Live = transport.layer
   const differs = transport.differs
   const client = HttpClient.HttpClient
-
-  /** Runs `f` with the client and a fresh test server. */
-  const withServer = <A, E>(
-    f: (http: HttpClient.HttpClient, server: TestServer.TestServer) => Effect.Effect<A, E, Scope.Scope>
-  ) =>
-    Effect.gen(function*() {
-      const server = yield* TestServer.make
-      const http = yield* client
-      return yield* f(http, server)
-    }).pipe(Effect.provide(Live))
+  const withServer = TestServer.withServer(Live)
 
   describe("responses", () => {
     it.scopedLive("reads JSON, with the status, lazily built headers and the request", () =>

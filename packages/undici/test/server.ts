@@ -1,4 +1,5 @@
-import { Deferred, Effect } from "effect"
+import { HttpClient } from "@effect/platform"
+import { Deferred, Effect, type Layer, type Scope } from "effect"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 
@@ -200,3 +201,14 @@ export const closedPort = Effect.async<number>((resume) => {
     server.close(() => resume(Effect.succeed(port)))
   })
 })
+
+/** Runs `f` with the client of `layer` and a fresh test server. */
+export const withServer = (layer: Layer.Layer<HttpClient.HttpClient>) =>
+<A, E>(
+  f: (http: HttpClient.HttpClient, server: TestServer) => Effect.Effect<A, E, Scope.Scope>
+) =>
+  Effect.gen(function*() {
+    const server = yield* make
+    const http = yield* HttpClient.HttpClient
+    return yield* f(http, server)
+  }).pipe(Effect.provide(layer))

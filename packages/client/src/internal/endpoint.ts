@@ -169,8 +169,8 @@ export const pick = <O extends object, K extends keyof O & string>(
 /**
  * A stream over pages fetched one at a time: `fetch(cursor)` returns a page's items and the
  * cursor of the next page (a bookmark, a start key). The next page is fetched only when the
- * stream is pulled past the current one; the stream ends at an empty page or when there is
- * no next cursor.
+ * stream is pulled past the current one; the stream ends at an empty page, when there is no
+ * next cursor, or when the next cursor is the current one again (asking again would loop).
  *
  * @internal
  */
@@ -184,6 +184,8 @@ export const pages = <C, A, E, R>(
     (state) =>
       Effect.map(fetch(state.cursor), (page) => [
         Chunk.fromIterable(page.items),
-        page.items.length === 0 || page.next === undefined ? Option.none() : Option.some({ cursor: page.next })
+        page.items.length === 0 || page.next === undefined || page.next === state.cursor
+          ? Option.none()
+          : Option.some({ cursor: page.next })
       ])
   )
