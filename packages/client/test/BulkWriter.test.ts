@@ -7,7 +7,19 @@
 import { Bulk, CouchAuth, CouchClient, Database } from "@effect-couchdb/client"
 import { MockCouch } from "@effect-couchdb/testing"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Deferred, Effect, Either, Fiber, Layer, Schedule, Schema, Stream, TestClock } from "effect"
+import {
+  Chunk,
+  Deferred,
+  Effect,
+  Either,
+  FastCheck as fc,
+  Fiber,
+  Layer,
+  Schedule,
+  Schema,
+  Stream,
+  TestClock
+} from "effect"
 
 const url = "http://couch.test:5984"
 
@@ -52,6 +64,45 @@ const docs = (count: number) =>
 const batches = Effect.map(MockCouch.requests, (requests) => requests.map((r) => bodyDocs(r).map((doc) => doc._id)))
 
 describe("Bulk.writer: results in input order (CouchDB 3.5 recording 3.16 shapes)", () => {
+  it.effect("for generated sizes, batch sizes, concurrency, conflicts and answer orders: every document once, in order", () =>
+    Effect.promise(() =>
+      fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 0, max: 40 }),
+          fc.integer({ min: 1, max: 7 }),
+          fc.integer({ min: 1, max: 4 }),
+          fc.uniqueArray(fc.integer({ min: 0, max: 39 }), { maxLength: 10 }),
+          fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 1, maxLength: 8 }),
+          (count, batchSize, concurrency, conflicting, delays) => {
+            const conflicts = new Set(conflicting.map((i) => `d${i}`))
+            // Each batch is answered after a generated number of yields, so batches finish in any order.
+            const route = bulkDocs((request, n) =>
+              Effect.as(
+                Effect.repeatN(Effect.yieldNow(), delays[n % delays.length] ?? 0),
+                answer(bodyDocs(request), conflicts)
+              )
+            )
+            return Effect.gen(function*() {
+              const db = yield* database
+              const written = Chunk.toReadonlyArray(
+                yield* docs(count).pipe(Bulk.writer(db, { batchSize, concurrency }), Stream.runCollect)
+              )
+              expect(written.map((w) => [w.index, w.document._id, w.result.id])).toEqual(
+                Array.from({ length: count }, (_, i) => [i, `d${i}`, `d${i}`])
+              )
+              expect(written.filter((w) => "error" in w.result).map((w) => w.document._id)).toEqual(
+                written.map((w) => w.document._id).filter((id) => conflicts.has(id))
+              )
+              const sent = (yield* batches).flat()
+              expect([...sent].sort()).toEqual(written.map((w) => w.document._id).sort())
+              expect((yield* batches).length).toBe(Math.ceil(count / batchSize))
+            }).pipe(Effect.provide(layer([route])), Effect.runPromise)
+          }
+        ),
+        { numRuns: 60, seed: 20261201 }
+      )
+    ))
+
   it.effect("with concurrency 3, batches answered last-first still come out in input order", () =>
     Effect.gen(function*() {
       // Batch k answers only once batch k + 1 has: the server answers 2, 1, 0. With less
