@@ -6,7 +6,6 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
-import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -122,10 +121,11 @@ const concat = (chunks: Chunk.Chunk<Uint8Array>): Uint8Array => {
 
 /**
  * `pull`, failing with `onTimeout()` when a call of it waits longer than `idle`. A reader fiber
- * makes each call when asked (so nothing is read ahead) and hands the result over a queue, and
- * a single watchdog fiber wakes once per `idle`, or at the deadline of the wait in progress, to
- * fail that wait. `Effect.timeoutFail` around every pull forks two fibers and sets a timer per
- * pull (~1 ms a pull in-process, against ~30 µs here; see packages/bench/NOTES.md).
+ * makes each call when asked (so nothing is read ahead) and hands the result straight to the
+ * waiting consumer's callback, and a single watchdog fiber wakes once per `idle`, or at the
+ * deadline of the wait in progress, to fail that wait. `Effect.timeoutFail` around every pull
+ * forks two fibers and sets a timer per pull, and a hand-over through `Queue`s costs some 17 µs
+ * a pull against 3 µs for callbacks (see packages/bench/NOTES.md).
  */
 const withIdleTimeout = <A, E>(
   pull: Effect.Effect<A, Option.Option<E>>,
@@ -135,40 +135,82 @@ const withIdleTimeout = <A, E>(
   Effect.gen(function*() {
     const clock = yield* Effect.clock
     const idleMs = Duration.toMillis(idle)
-    const asks = yield* Queue.bounded<true>(1)
-    const results = yield* Queue.bounded<Exit.Exit<A, Option.Option<E>>>(1)
-    // When the consumer started the wait in progress; `undefined` when it is not waiting.
-    let waitingSince: number | undefined
-    const read: Effect.Effect<void> = Effect.zipRight(
-      Queue.take(asks),
-      Effect.flatMap(
-        Effect.exit(pull),
-        (exit) => Effect.zipRight(Queue.offer(results, exit), Exit.isSuccess(exit) ? read : Effect.void)
-      )
-    )
-    yield* Effect.forkScoped(read)
-    const watch: Effect.Effect<void> = Effect.suspend(() => {
-      const since = waitingSince
-      const now = clock.unsafeCurrentTimeMillis()
-      if (since !== undefined && now - since >= idleMs) {
-        // Only a consumer still waiting on the empty queue (size below zero) timed out: a result
-        // offered at the deadline has already ended its wait. `unsafeOffer` hands it the failure at once.
-        if (Option.getOrElse(results.unsafeSize(), () => 0) < 0) {
-          results.unsafeOffer(Exit.fail(Option.some(onTimeout())))
-          return Effect.void
-        }
-        return Effect.zipRight(Effect.sleep(idle), watch)
+    type Result = Exit.Exit<A, Option.Option<E>>
+    // The waiting consumer's callback, and when its wait started.
+    let waiter: ((result: Result) => void) | undefined
+    let waitingSince = 0
+    // A result no consumer was waiting for (its wait was interrupted): the next pull takes it.
+    let unclaimed: Result | undefined
+    // True from an ask until its result: an interrupted wait does not ask twice.
+    let reading = false
+    // The reader's callback while it waits to be asked, and an ask that came first.
+    let wakeReader: (() => void) | undefined
+    let asked = false
+    // How the reads ended (the end of the body, a failure or the timeout), for any pull after it.
+    let ended: Result | undefined
+
+    const settle = (result: Result) => {
+      const resume = waiter
+      waiter = undefined
+      if (resume === undefined) unclaimed = result
+      else resume(result)
+    }
+    const awaitAsk: Effect.Effect<void> = Effect.suspend(() => {
+      if (asked) {
+        asked = false
+        return Effect.void
       }
-      return Effect.zipRight(Effect.sleep(since === undefined ? idleMs : since + idleMs - now), watch)
-    })
-    const watchdog = yield* Effect.forkScoped(watch)
-    return Effect.suspend(() => {
-      waitingSince = clock.unsafeCurrentTimeMillis()
-      return Effect.flatMap(Effect.zipRight(Queue.offer(asks, true), Queue.take(results)), (exit) => {
-        waitingSince = undefined
-        return Exit.isSuccess(exit) ? exit : Effect.zipRight(Fiber.interruptFork(watchdog), exit)
+      return Effect.async((resume: (wake: Effect.Effect<void>) => void) => {
+        wakeReader = () => resume(Effect.void)
       })
     })
+    const read: Effect.Effect<void> = Effect.zipRight(
+      awaitAsk,
+      Effect.flatMap(Effect.exit(pull), (exit) => {
+        reading = false
+        if (ended !== undefined) return Effect.void // timed out meanwhile
+        if (Exit.isFailure(exit)) ended = exit
+        settle(exit)
+        return ended === undefined ? read : Effect.void
+      })
+    )
+    yield* Effect.forkScoped(read)
+
+    const watch: Effect.Effect<void> = Effect.suspend(() => {
+      const waiting = waiter !== undefined
+      const waited = clock.unsafeCurrentTimeMillis() - waitingSince
+      if (waiting && waited >= idleMs) {
+        ended = Exit.fail(Option.some(onTimeout()))
+        settle(ended)
+        return Effect.void
+      }
+      return Effect.zipRight(Effect.sleep(waiting ? idleMs - waited : idleMs), watch)
+    })
+    const watchdog = yield* Effect.forkScoped(watch)
+
+    const wait = Effect.async<A, Option.Option<E>>((resume) => {
+      waitingSince = clock.unsafeCurrentTimeMillis()
+      waiter = resume
+      if (!reading) {
+        reading = true
+        const wake = wakeReader
+        wakeReader = undefined
+        if (wake === undefined) asked = true
+        else wake()
+      }
+      return Effect.sync(() => {
+        waiter = undefined
+      })
+    })
+    // The feed ends at the first failure (the end of the body is one): the watchdog is done.
+    return Effect.tapError(
+      Effect.suspend((): Effect.Effect<A, Option.Option<E>> => {
+        const result = unclaimed
+        unclaimed = undefined
+        return result ?? ended ?? wait
+      }),
+      () => Fiber.interruptFork(watchdog)
+    )
   })
 
 /**

@@ -10,11 +10,12 @@ import { Changes, CouchAuth, CouchClient, DbUpdates } from "@effect-couchdb/clie
 import { MockCouch } from "@effect-couchdb/testing"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Option, Stream, TestClock } from "effect"
+import { Chunk, Effect, Fiber, Layer, Option, Stream, TestClock } from "effect"
 import * as Net from "node:net"
 import { change, changes, Couch, database, sent } from "./kit.js"
 
 const row = `${JSON.stringify(change("1-g1", "d1"))}\n`
+const second = `${JSON.stringify(change("2-g2", "d2"))}\n`
 
 /** One change, then nothing at all. */
 const silentAfterOne = MockCouch.stream(200, Stream.concat(Stream.make(row), Stream.never))
@@ -114,6 +115,32 @@ describe("Changes: the idle timeout", () => {
       Effect.provide(
         Couch(changes(MockCouch.stream(200, Stream.concat(Stream.make("{\"results\":[\n"), Stream.never))))
       )
+    ))
+
+  it.effect("a pull interrupted while it waits loses nothing: the next pull gets the change", () =>
+    Effect.gen(function*() {
+      const pull = yield* Stream.toPull(
+        Changes.stream(yield* database, { feed: "continuous", heartbeat: 10_000 })
+      )
+      expect(Chunk.map(yield* pull, (c) => c.id)).toEqual(Chunk.make("d1"))
+      const interrupted = yield* Effect.fork(pull)
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.interrupt(interrupted)
+      yield* TestClock.adjust("4 seconds")
+      expect(Chunk.map(yield* pull, (c) => c.id)).toEqual(Chunk.make("d2"))
+      // The watchdog still watches the next wait: 20 s of silence (10 s heartbeat + 10 s) end it.
+      const last = yield* Effect.fork(Effect.flip(pull))
+      yield* TestClock.adjust("20 seconds")
+      expect(yield* Fiber.join(last)).toMatchObject(Option.some({ _tag: "TransportError", kind: "Timeout" }))
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(Couch(changes(MockCouch.stream(
+        200,
+        Stream.concat(
+          Stream.make(row),
+          Stream.concat(Stream.fromEffect(Effect.as(Effect.sleep("5 seconds"), second)), Stream.never)
+        )
+      ))))
     ))
 
   it.effect("response headers that never come time out the same way", () =>
