@@ -103,6 +103,15 @@ export const tally = <E, R>(
     )
   )
 
+/**
+ * Waits for the follower fiber. A guard, not a race: a follower that lost nothing is done within
+ * seconds, one that lost a change would wait forever.
+ */
+export const joinFollower = <A, E>(follower: Fiber.Fiber<A, E>) =>
+  Fiber.join(follower).pipe(
+    Effect.timeoutFail({ duration: "90 seconds", onTimeout: () => new Error("the follower never saw every document") })
+  )
+
 /** The ids of `0 … total-1` a tally never saw. */
 export const lost = (result: Tally, total: number) =>
   Array.from({ length: total }, (_, i) => docId(i)).filter((id) => !result.seen.has(id))

@@ -10,8 +10,8 @@ import { CouchClient, Database, Follow } from "@effect-couchdb/client"
 import { EmbeddedCouch } from "@effect-couchdb/embedded"
 import { FaultProxy } from "@effect-couchdb/testing"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Random } from "effect"
-import { clientAt, counted, lost, measuringMemory, quickBackoff, report, tally, writeAll } from "./kit.js"
+import { Effect, Random } from "effect"
+import { clientAt, counted, joinFollower, lost, measuringMemory, quickBackoff, report, tally, writeAll } from "./kit.js"
 
 const total = 10_000
 
@@ -49,13 +49,7 @@ describe("following through connection resets", () => {
           yield* direct(
             Effect.flatMap(CouchClient.CouchClient, (client) => writeAll(db(client), { total, batch: 250 }))
           )
-          return yield* Fiber.join(follower).pipe(
-            // A guard, not a race: a follower that lost nothing is done within seconds.
-            Effect.timeoutFail({
-              duration: "90 seconds",
-              onTimeout: () => new Error("the follower never saw every document")
-            })
-          )
+          return yield* joinFollower(follower)
         }))
 
         const stats = yield* proxy.stats
