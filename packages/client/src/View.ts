@@ -580,8 +580,9 @@ export const pages: {
         Effect.map((rows) => Chunk.toArray(rows) as Array<Row<unknown, unknown, unknown>>)
       )
     // Keys compared as the JSON they were read from: decoded keys need not be comparable values.
+    const encodeKey = query.keySchema === undefined ? Either.right : Schema.encodeEither(query.keySchema)
     const keyText = (key: unknown): string | undefined => {
-      const encoded = query.keySchema === undefined ? Either.right(key) : Schema.encodeEither(query.keySchema)(key)
+      const encoded = encodeKey(key)
       return Either.isLeft(encoded) ? undefined : Either.getOrUndefined(JsonCheck.stringify(encoded.right, "a key"))
     }
     return Endpoint.pages((cursor: Cursor | undefined) =>
@@ -591,7 +592,13 @@ export const pages: {
           rows = yield* fetch(base)
         } else {
           // The cursor replaces the caller's start, under either name.
-          const at = { ...base, startkey: cursor.key, start_key: undefined, start_key_doc_id: undefined }
+          const at = {
+            ...base,
+            startkey: cursor.key,
+            start_key: undefined,
+            startkey_docid: undefined,
+            start_key_doc_id: undefined
+          }
           const afterKey = { ...at, skip: cursor.sameKey > 0 ? cursor.sameKey : undefined }
           if (self._tag === "View" && cursor.id !== undefined && !cursor.repeated) {
             rows = yield* fetch({ ...at, startkey_docid: cursor.id })

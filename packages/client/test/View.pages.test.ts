@@ -252,6 +252,25 @@ describe("View.pages (CouchDB 3.5 recordings 3.47, 6.4, 6.13, 6.14, 8.12)", () =
       MockCouch.expect("GET", viewPath("v"), mapBody(3, [v.d4, v.d5]))
     ))))
 
+  it.effect("a caller's startkey_docid starts the first page only, also where later pages skip", () =>
+    Effect.gen(function*() {
+      const rows = yield* collect(
+        View.pages(yield* appView("twice"), { pageSize: 1, startkey: "k", startkey_docid: "d1" })
+      )
+      expect(rows.map((row) => [row.id, row.value])).toEqual([["d1", 1], ["d1", 2], ["d2", 1], ["d2", 2]])
+      expect(yield* queries).toEqual([
+        { reduce: "false", limit: "2", startkey: `"k"`, startkey_docid: "d1" },
+        { reduce: "false", limit: "2", skip: "1", startkey: `"k"` },
+        { reduce: "false", limit: "2", startkey: `"k"`, startkey_docid: "d2" },
+        { reduce: "false", limit: "2", skip: "3", startkey: `"k"` }
+      ])
+    }).pipe(Effect.provide(Expecting(
+      MockCouch.expect("GET", viewPath("twice"), mapBody(0, [twice.d1a, twice.d1b])),
+      MockCouch.expect("GET", viewPath("twice"), mapBody(1, [twice.d1b, twice.d2a])),
+      MockCouch.expect("GET", viewPath("twice"), mapBody(2, [twice.d2a, twice.d2b])),
+      MockCouch.expect("GET", viewPath("twice"), mapBody(3, [twice.d2b]))
+    ))))
+
   it.effect("key Schemas: the next startkey is the extra row's key written back as the caller's keys are", () =>
     Effect.gen(function*() {
       const day = (iso: string) => new Date(`${iso}T00:00:00.000Z`)
