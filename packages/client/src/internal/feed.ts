@@ -145,9 +145,9 @@ const withIdleTimeout = <A, E>(
     const idleMs = Duration.toMillis(idle)
     type Result = Exit.Exit<A, Option.Option<E>>
     // The waiting consumer's callback, and when its wait started.
-    let waiter: ((result: Result) => void) | undefined
+    let waiter: ((wake: Effect.Effect<A, Option.Option<E>>) => void) | undefined
     let waitingSince = 0
-    // A result no consumer was waiting for (its wait was interrupted): the next pull takes it.
+    // A result the consumer has not taken yet.
     let unclaimed: Result | undefined
     // True from an ask until its result: an interrupted wait does not ask twice.
     let reading = false
@@ -157,11 +157,13 @@ const withIdleTimeout = <A, E>(
     // How the reads ended (the end of the body, a failure or the timeout), for any pull after it.
     let ended: Result | undefined
 
+    // The result waits in `unclaimed` until the consumer takes it on its own fiber: a wait
+    // interrupted after its wake-up, before it took the result, leaves it for the next pull.
     const settle = (result: Result) => {
+      unclaimed = result
       const resume = waiter
       waiter = undefined
-      if (resume === undefined) unclaimed = result
-      else resume(result)
+      resume?.(next)
     }
     const awaitAsk: Effect.Effect<void> = Effect.suspend(() => {
       if (asked) {
@@ -196,7 +198,7 @@ const withIdleTimeout = <A, E>(
     })
     const watchdog = yield* Effect.forkScoped(watch)
 
-    const wait = Effect.async<A, Option.Option<E>>((resume) => {
+    const wait: Effect.Effect<A, Option.Option<E>> = Effect.async((resume) => {
       waitingSince = clock.unsafeCurrentTimeMillis()
       waiter = resume
       if (!reading) {
@@ -210,15 +212,13 @@ const withIdleTimeout = <A, E>(
         waiter = undefined
       })
     })
+    const next: Effect.Effect<A, Option.Option<E>> = Effect.suspend(() => {
+      const result = unclaimed
+      unclaimed = undefined
+      return result ?? ended ?? wait
+    })
     // The feed ends at the first failure (the end of the body is one): the watchdog is done.
-    return Effect.tapError(
-      Effect.suspend((): Effect.Effect<A, Option.Option<E>> => {
-        const result = unclaimed
-        unclaimed = undefined
-        return result ?? ended ?? wait
-      }),
-      () => Fiber.interruptFork(watchdog)
-    )
+    return Effect.tapError(next, () => Fiber.interruptFork(watchdog))
   })
 
 /**
