@@ -18,6 +18,7 @@ import { execFileSync } from "node:child_process"
 import { existsSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { gzipSync } from "node:zlib"
+import * as Config from "./config.js"
 
 const print = (line: string) => process.stdout.write(line + "\n")
 
@@ -30,13 +31,7 @@ if (!existsSync(`${repoRoot}packages/client/dist/esm/index.js`)) {
   })
 }
 
-const baselineFlag = process.argv.find((a) => a.startsWith("--baseline="))
-const baselineRoot = baselineFlag === undefined
-  ? undefined
-  : baselineFlag.slice("--baseline=".length).replace(/\/?$/, "/")
-if (baselineRoot !== undefined && !existsSync(`${baselineRoot}packages/client/dist/esm/index.js`)) {
-  throw new Error(`--baseline: ${baselineRoot}packages/client/dist/esm is missing; build that checkout first`)
-}
+const baselineRoot = Config.baselineRoot(process.argv, ["client"])
 
 type ImportStyle = "index" | "modules"
 

@@ -20,21 +20,14 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import { fileURLToPath, pathToFileURL } from "node:url"
+import * as Config from "./config.js"
 
 const print = (line: string) => process.stdout.write(line + "\n")
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
 const built = (pkg: string, root = repoRoot) => pathToFileURL(`${root}packages/${pkg}/dist/esm/index.js`).href
 
-const baselineFlag = process.argv.find((a) => a.startsWith("--baseline="))
-const baselineRoot = baselineFlag === undefined
-  ? undefined
-  : baselineFlag.slice("--baseline=".length).replace(/\/?$/, "/")
-for (const pkg of baselineRoot === undefined ? [] : ["client", "undici"]) {
-  if (!existsSync(`${baselineRoot}packages/${pkg}/dist/esm/index.js`)) {
-    throw new Error(`--baseline: ${baselineRoot}packages/${pkg}/dist/esm is missing; build that checkout first`)
-  }
-}
+const baselineRoot = Config.baselineRoot(process.argv, ["client", "undici"])
 
 /** The client variants, for this checkout's packages or the baseline's. */
 const clientVariants = (root: string, label: string): ReadonlyArray<Variant> => [

@@ -2,6 +2,7 @@
  * Sizes and options, from defaults, `BENCH_*` environment variables and `--name=value`
  * command-line flags (flags win).
  */
+import { existsSync } from "node:fs"
 import { type ClientId, clientIds, isClientId } from "./jobs.js"
 
 export interface Sizes {
@@ -165,4 +166,20 @@ export const parse = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv = {}):
   const childNodeArgs = (lookup(argv, env, "child-node-args") ?? "").split(" ").filter((s) => s !== "")
   const write = !argv.includes("--no-write") && env.BENCH_NO_WRITE !== "1"
   return { sizes, repetitions, scenarios, clients, timeoutMs, childNodeArgs, write }
+}
+
+/**
+ * The checkout given with `--baseline=<dir>` (with a trailing `/`), whose built `packages` are
+ * measured beside this one's; it must have `dist/esm` built for each of `packages`.
+ */
+export const baselineRoot = (argv: ReadonlyArray<string>, packages: ReadonlyArray<string>): string | undefined => {
+  const flag = argv.find((a) => a.startsWith("--baseline="))
+  if (flag === undefined) return undefined
+  const root = flag.slice("--baseline=".length).replace(/\/?$/, "/")
+  for (const pkg of packages) {
+    if (!existsSync(`${root}packages/${pkg}/dist/esm/index.js`)) {
+      throw new Error(`--baseline: ${root}packages/${pkg}/dist/esm is missing; build that checkout first`)
+    }
+  }
+  return root
 }

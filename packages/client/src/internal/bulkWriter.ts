@@ -14,7 +14,7 @@ import * as Stream from "effect/Stream"
 import type { SaveResult, Written } from "../Bulk.js"
 import type { CouchAuth } from "../CouchAuth.js"
 import type { CouchResponse } from "../CouchClient.js"
-import { type CouchError, DecodeError, InvalidRequest } from "../CouchError.js"
+import { type CouchError, type DecodeError, InvalidRequest } from "../CouchError.js"
 import type { Database } from "../Database.js"
 import * as internalBulk from "./bulk.js"
 import * as Endpoint from "./endpoint.js"
@@ -41,10 +41,7 @@ interface Batch<D> {
   readonly named: boolean
 }
 
-const hasId = (doc: unknown) => Predicate.isRecord(doc) && typeof doc._id === "string"
-
-const mismatch = (response: CouchResponse, description: string) =>
-  new DecodeError({ method: response.method, url: response.url, description }, { disableValidation: true })
+const hasId = (doc: unknown): doc is { readonly _id: string } => Predicate.isRecord(doc) && typeof doc._id === "string"
 
 /** The batch's documents paired with the results, which CouchDB sends in the order of the documents. */
 const pair = <D>(
@@ -56,7 +53,7 @@ const pair = <D>(
   const size = Chunk.size(batch.docs)
   if (!Array.isArray(body) || body.length !== size) {
     const got = Array.isArray(body) ? `${body.length} results` : "no array"
-    return Either.left(mismatch(response, `${operation}: ${size} documents sent, ${got} received`))
+    return Either.left(Feed.decodeError(response, `${operation}: ${size} documents sent, ${got} received`))
   }
   const decode = Feed.decoder(response, results, internalBulk.saveResult)
   const out: Array<Written<D>> = []
@@ -65,9 +62,9 @@ const pair = <D>(
     const result: Either.Either<SaveResult, DecodeError> = decode(body[i])
     if (Either.isLeft(result)) return Either.left(result.left)
     const index = batch.first + i
-    if (Predicate.isRecord(document) && typeof document._id === "string" && document._id !== result.right.id) {
+    if (hasId(document) && document._id !== result.right.id) {
       return Either.left(
-        mismatch(
+        Feed.decodeError(
           response,
           `${operation}: the result of the document at index ${index} is for ${JSON.stringify(result.right.id)}`
         )
