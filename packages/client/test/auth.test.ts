@@ -767,27 +767,30 @@ describe("OAuth 1.0a", () => {
         tokenSecret: Redacted.make(tokenSecret),
         signatureMethod
       })
-      yield* Effect.flatMap(db, (r) => r.resource("_find").post({ query, json: { selector: {} } })).pipe(
-        CouchAuth.withProvider(provider)
-      )
-      const [request] = yield* MockCouch.requests
-      expect(request?.method).toBe("POST")
-      const params = parseOAuthHeader(request?.headers["authorization"] ?? "")
-      expect(params["oauth_consumer_key"]).toBe("consumer-key")
-      expect(params["oauth_token"]).toBe("token-key")
-      expect(params["oauth_signature_method"]).toBe(signatureMethod)
-      expect(params["oauth_version"]).toBe("1.0")
-      expect(params["oauth_nonce"]).toMatch(/^[A-Za-z0-9]{8,}$/)
-      expect(Math.abs(Number(params["oauth_timestamp"]) - Date.now() / 1000)).toBeLessThan(120)
-      const url = request?.url ?? new URL(BASE)
-      const expected = sign(algorithm, baseString("POST", url, params), consumerSecret, tokenSecret)
-      expect(params["oauth_signature"]).toBe(expected)
-      // What aiocouchdb signed (GET, no query) gives another signature: the check above has teeth.
-      const bare = new URL(url.href)
-      bare.search = ""
-      expect(sign(algorithm, baseString("GET", bare, params), consumerSecret, tokenSecret)).not.toBe(expected)
-      expect(sign(algorithm, baseString("POST", bare, params), consumerSecret, tokenSecret)).not.toBe(expected)
-      return url
+      // Twice with one provider: the key it imported for the first request signs the second too.
+      const post = Effect.flatMap(db, (r) => r.resource("_find").post({ query, json: { selector: {} } }))
+      yield* Effect.zipRight(post, post).pipe(CouchAuth.withProvider(provider))
+      const requests = yield* MockCouch.requests
+      expect(requests).toHaveLength(2)
+      for (const request of requests) {
+        expect(request?.method).toBe("POST")
+        const params = parseOAuthHeader(request?.headers["authorization"] ?? "")
+        expect(params["oauth_consumer_key"]).toBe("consumer-key")
+        expect(params["oauth_token"]).toBe("token-key")
+        expect(params["oauth_signature_method"]).toBe(signatureMethod)
+        expect(params["oauth_version"]).toBe("1.0")
+        expect(params["oauth_nonce"]).toMatch(/^[A-Za-z0-9]{8,}$/)
+        expect(Math.abs(Number(params["oauth_timestamp"]) - Date.now() / 1000)).toBeLessThan(120)
+        const url = request?.url ?? new URL(BASE)
+        const expected = sign(algorithm, baseString("POST", url, params), consumerSecret, tokenSecret)
+        expect(params["oauth_signature"]).toBe(expected)
+        // What aiocouchdb signed (GET, no query) gives another signature: the check above has teeth.
+        const bare = new URL(url.href)
+        bare.search = ""
+        expect(sign(algorithm, baseString("GET", bare, params), consumerSecret, tokenSecret)).not.toBe(expected)
+        expect(sign(algorithm, baseString("POST", bare, params), consumerSecret, tokenSecret)).not.toBe(expected)
+      }
+      return requests[0]?.url ?? new URL(BASE)
     }).pipe(Effect.provide(mockLayer([MockCouch.route("POST", "/db/_find", ok)])))
 
   it.effect("HMAC-SHA1 signs the real method and the query string", () =>

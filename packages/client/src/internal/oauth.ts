@@ -8,7 +8,7 @@ import type OAuth from "oauth-1.0a"
 import type { OAuthOptions, Provider } from "../CouchAuth.js"
 import { InvalidRequest } from "../CouchError.js"
 import { noRenew, noResponseHook } from "./auth.js"
-import { hmac } from "./hmac.js"
+import { hmacWith } from "./hmac.js"
 
 /**
  * `oauth-1.0a`, imported on first use so that apps which never sign with OAuth never load it
@@ -25,16 +25,19 @@ const loadOAuth = (): Effect.Effect<typeof OAuth, InvalidRequest> =>
 export const oauth = (options: OAuthOptions): Provider => {
   const method = options.signatureMethod ?? "HMAC-SHA1"
   const algorithm = method === "HMAC-SHA1" ? "sha1" : "sha256"
-  let cached: OAuth | undefined
+  // The signer, and the HMAC keyed by the consumer and token secrets, made on first use.
+  let cached: { readonly signer: OAuth; readonly sign: ReturnType<typeof hmacWith> } | undefined
   const getSigner = Effect.suspend(() =>
     cached !== undefined ? Effect.succeed(cached) : Effect.map(loadOAuth(), (OAuth) => {
-      cached = new OAuth({
+      const signer = new OAuth({
         consumer: { key: options.consumerKey, secret: Redacted.value(options.consumerSecret) },
         signature_method: method,
         // Never called: the signature is computed below with WebCrypto, which is asynchronous,
         // while oauth-1.0a's hash function must answer at once.
         hash_function: () => ""
       })
+      const key = signer.getSigningKey(Redacted.value(options.tokenSecret))
+      cached = { signer, sign: hmacWith(algorithm, key, "OAuth") }
       return cached
     })
   )
@@ -42,7 +45,7 @@ export const oauth = (options: OAuthOptions): Provider => {
     name: "oauth",
     sensitiveHeaders: [],
     authorize: (request) =>
-      Effect.flatMap(getSigner, (signer) => {
+      Effect.flatMap(getSigner, ({ sign, signer }) => {
         const url = UrlParams.makeUrl(request.url, request.urlParams, Option.none())
         if (url._tag === "Left") {
           return Effect.fail(new InvalidRequest({ description: "OAuth: the request URL cannot be parsed" }))
@@ -66,8 +69,7 @@ export const oauth = (options: OAuthOptions): Provider => {
           oauth_token: options.token
         }
         const base = signer.getBaseString({ url: url.right.href, method: request.method, data: params }, data)
-        const key = signer.getSigningKey(Redacted.value(options.tokenSecret))
-        return Effect.map(hmac(algorithm, key, base, "OAuth"), (signature) =>
+        return Effect.map(sign(base), (signature) =>
           HttpClientRequest.setHeader(
             request,
             "authorization",

@@ -5,7 +5,7 @@ import * as Redacted from "effect/Redacted"
 import type { Provider, ProxyOptions } from "../CouchAuth.js"
 import { InvalidRequest } from "../CouchError.js"
 import { noRenew, noResponseHook } from "./auth.js"
-import { hmac } from "./hmac.js"
+import { hmacWith } from "./hmac.js"
 import { hasLoneSurrogate } from "./json.js"
 import * as Path from "./path.js"
 
@@ -25,7 +25,7 @@ export const proxy = (options: ProxyOptions): Provider => {
       token !== undefined
         ? Effect.succeed({ [names.token]: token })
         : Effect.map(
-          hmac(options.algorithm ?? "sha1", Redacted.value(secret), options.username, "Proxy auth"),
+          hmacWith(options.algorithm ?? "sha1", Redacted.value(secret), "Proxy auth")(options.username),
           (bytes) => {
             token = Encoding.encodeHex(bytes)
             return { [names.token]: token }
