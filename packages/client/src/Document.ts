@@ -844,22 +844,6 @@ export const openRevs: {
   }
 )
 
-/** The filename of an attachment part (`filename`, or `filename*` percent-encoded). */
-const partFilename = (part: Multipart.Part): string | undefined => {
-  const disposition = part.headers["content-disposition"]
-  if (disposition === undefined) return undefined
-  const extended = Multipart.parameter(disposition, "filename*")
-  if (extended !== undefined) {
-    const encoded = extended.replace(/^[^']*'[^']*'/, "")
-    try {
-      return decodeURIComponent(encoded)
-    } catch {
-      return undefined
-    }
-  }
-  return Multipart.parameter(disposition, "filename")
-}
-
 /**
  * A document and its attachments from `multipart/related` parts: the JSON document first,
  * then one part per attachment whose stub says `follows`, in the stubs' order (CouchDB
@@ -886,7 +870,7 @@ const relatedDocument = (
   return Effect.as(
     Effect.forEach(rest, (part, index) =>
       Effect.map(Multipart.decodeContent(part, fail), (content) => {
-        attachments.set(partFilename(part) ?? following[index] ?? String(index), content)
+        attachments.set(Multipart.partFilename(part) ?? following[index] ?? String(index), content)
       }), { discard: true }),
     { body, attachments }
   )

@@ -317,3 +317,27 @@ describe("Bulk.getMultipart with attachments (recording 4.30 framed as chttpd_db
       )
     ]))))
 })
+
+describe("Bulk.getMultipart: attachment names (RFC 6266, where the recordings are silent)", () => {
+  // The answer above with b.bin named bé.bin: in the stub's key, and in the part's Content-Disposition
+  // as `filename*` after an ASCII fallback `filename`.
+  const renamed = withAttachments.parts.map((part, i) =>
+    i === 1 || i === 4
+      ? new TextEncoder().encode(
+        new TextDecoder().decode(part)
+          .replace(`"b.bin":`, `"bé.bin":`)
+          .replace(`filename="b.bin"`, `filename="b_.bin"; filename*=UTF-8''b%C3%A9.bin`)
+      )
+      : part
+  )
+
+  it.effect("a non-ASCII name comes from filename*, not from its ASCII fallback in filename", () =>
+    Effect.gen(function*() {
+      const [document] = yield* Bulk.getMultipart(yield* database, [{ id: "attdoc" }], { attachments: true })
+      if (document === undefined || !("ok" in document)) throw new Error("expected a document")
+      expect([...document.attachments.keys()]).toEqual(["a.txt", "bé.bin"])
+      expect(document.attachments.get("bé.bin")).toEqual(Uint8Array.of(0x00, 0x01, 0x02, 0xff, 0xfe))
+    }).pipe(Effect.provide(layer([
+      bulkGet(MockCouch.chunked(200, renamed, { headers: { "content-type": withAttachments.contentType } }))
+    ]))))
+})

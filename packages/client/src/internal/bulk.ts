@@ -325,9 +325,7 @@ const relatedRevision = <A>(
           const following = Object.keys(stubs).filter((name) => stubs[name]?.follows === true)
           const bytes = new Map<string, Uint8Array>()
           for (const [i, attachment] of attachments.entries()) {
-            const disposition = attachment.headers["content-disposition"]
-            const name = (disposition !== undefined ? Multipart.parameter(disposition, "filename") : undefined) ??
-              following[i]
+            const name = Multipart.partFilename(attachment) ?? following[i]
             if (name === undefined) {
               return Either.left(decodeError(response, "an attachment part has no name", entry.ok._id))
             }

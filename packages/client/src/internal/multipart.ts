@@ -280,6 +280,22 @@ export const partsOf = (
   )
 }
 
+/** The filename of an attachment part (`filename`, or `filename*` percent-encoded). @internal */
+export const partFilename = (part: Part): string | undefined => {
+  const disposition = part.headers["content-disposition"]
+  if (disposition === undefined) return undefined
+  const extended = parameter(disposition, "filename*")
+  if (extended !== undefined) {
+    const encoded = extended.replace(/^[^']*'[^']*'/, "")
+    try {
+      return decodeURIComponent(encoded)
+    } catch {
+      return undefined
+    }
+  }
+  return parameter(disposition, "filename")
+}
+
 /**
  * Decodes a part sent with `Content-Encoding: gzip` (CouchDB sends compressible attachments
  * as it stores them); other parts are returned as they are.
