@@ -54,6 +54,14 @@ const twice = {
 
 const viewPath = (name: string) => `/api/_design/app/_view/${name}`
 
+/** View `twice` read a row per page: each page is the row and the next page's extra row. */
+const twicePages = [
+  MockCouch.expect("GET", viewPath("twice"), mapBody(0, [twice.d1a, twice.d1b])),
+  MockCouch.expect("GET", viewPath("twice"), mapBody(1, [twice.d1b, twice.d2a])),
+  MockCouch.expect("GET", viewPath("twice"), mapBody(2, [twice.d2a, twice.d2b])),
+  MockCouch.expect("GET", viewPath("twice"), mapBody(3, [twice.d2b]))
+]
+
 describe("View.pages (CouchDB 3.5 recordings 3.47, 6.4, 6.13, 6.14, 8.12)", () => {
   it.effect("asks for pageSize + 1 rows; the extra row starts the next page with startkey and startkey_docid (6.4)", () =>
     Effect.gen(function*() {
@@ -107,12 +115,7 @@ describe("View.pages (CouchDB 3.5 recordings 3.47, 6.4, 6.13, 6.14, 8.12)", () =
         { reduce: "false", limit: "2", startkey: `"k"`, startkey_docid: "d2" },
         { reduce: "false", limit: "2", skip: "3", startkey: `"k"` }
       ])
-    }).pipe(Effect.provide(Expecting(
-      MockCouch.expect("GET", viewPath("twice"), mapBody(0, [twice.d1a, twice.d1b])),
-      MockCouch.expect("GET", viewPath("twice"), mapBody(1, [twice.d1b, twice.d2a])),
-      MockCouch.expect("GET", viewPath("twice"), mapBody(2, [twice.d2a, twice.d2b])),
-      MockCouch.expect("GET", viewPath("twice"), mapBody(3, [twice.d2b]))
-    ))))
+    }).pipe(Effect.provide(Expecting(...twicePages))))
 
   it.effect("a server that ignores startkey_docid (pouchdb-server): the page is asked again, after the key's rows read", () =>
     Effect.gen(function*() {
@@ -264,12 +267,7 @@ describe("View.pages (CouchDB 3.5 recordings 3.47, 6.4, 6.13, 6.14, 8.12)", () =
         { reduce: "false", limit: "2", startkey: `"k"`, startkey_docid: "d2" },
         { reduce: "false", limit: "2", skip: "3", startkey: `"k"` }
       ])
-    }).pipe(Effect.provide(Expecting(
-      MockCouch.expect("GET", viewPath("twice"), mapBody(0, [twice.d1a, twice.d1b])),
-      MockCouch.expect("GET", viewPath("twice"), mapBody(1, [twice.d1b, twice.d2a])),
-      MockCouch.expect("GET", viewPath("twice"), mapBody(2, [twice.d2a, twice.d2b])),
-      MockCouch.expect("GET", viewPath("twice"), mapBody(3, [twice.d2b]))
-    ))))
+    }).pipe(Effect.provide(Expecting(...twicePages))))
 
   it.effect("key Schemas: the next startkey is the extra row's key written back as the caller's keys are", () =>
     Effect.gen(function*() {
